@@ -1,0 +1,132 @@
+"""Command-line interface: ``baerum-sim`` (also ``python -m sim``).
+
+Every command turns :class:`sim.errors.InputError` into one line on stderr and
+exit code 2, without a traceback.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Callable, Sequence
+from pathlib import Path
+
+from sim import __version__
+from sim.errors import InputError
+
+
+def _cmd_run(args: argparse.Namespace) -> int:
+    from sim.pipeline import run_scenario
+
+    out = run_scenario(Path(args.scenario), out=args.out, quiet=args.quiet)
+    if not args.quiet:
+        print(f"results written to {out}")
+    return 0
+
+
+def _cmd_validate(args: argparse.Namespace) -> int:
+    from sim.regions import load_region
+    from sim.scenario import scenario_from_file
+
+    scenario = scenario_from_file(Path(args.scenario))
+    region = load_region(scenario.scenario.region, quiet=True)
+    scenario.check_against(region, Path(args.scenario))
+    print(f"{args.scenario}: ok (scenario {scenario.scenario.name!r}, region {region.name!r})")
+    return 0
+
+
+def _cmd_compare(args: argparse.Namespace) -> int:
+    from sim.compare import compare_results
+
+    out = compare_results([Path(d) for d in args.results], out=args.out)
+    print(f"comparison written to {out}")
+    return 0
+
+
+def _cmd_data_fetch(args: argparse.Namespace) -> int:
+    from sim.data import fetch_region
+
+    fetch_region(args.region, quiet=args.quiet)
+    return 0
+
+
+def _cmd_data_import(args: argparse.Namespace) -> int:
+    from sim.data import import_region
+
+    source = Path(args.source) if args.source else None
+    import_region(args.region, source, quiet=args.quiet)
+    return 0
+
+
+def _cmd_data_info(args: argparse.Namespace) -> int:
+    from sim.data import format_info, region_info
+
+    info = region_info(args.region)
+    print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else format_info(info))
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of ``baerum-sim``."""
+    parser = argparse.ArgumentParser(
+        prog="baerum-sim",
+        description="Transport and accessibility scenarios for Bærum: "
+        "90 % rule, nullvekst and kortreist hverdag.",
+    )
+    parser.add_argument("--version", action="version", version=f"baerum-sim {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str):
+        p = sub.add_parser(name, help=help_, description=help_)
+        p.set_defaults(func=func)
+        return p
+
+    p = add("run", _cmd_run, "run a scenario file and write results")
+    p.add_argument("scenario", help="scenario TOML file")
+    p.add_argument("--out", type=Path, default=None, help="results directory "
+                   "(default results/<scenario name>/)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = add("validate", _cmd_validate, "check a scenario file without running it")
+    p.add_argument("scenario", help="scenario TOML file")
+
+    p = add("compare", _cmd_compare, "side-by-side plots of two or more results")
+    p.add_argument("results", nargs="+", help="results directories")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output directory (default results/compare_<names>/)")
+
+    data = sub.add_parser("data", help="fetch, import and describe region data")
+    dsub = data.add_subparsers(dest="data_command", required=True)
+    p = dsub.add_parser("fetch", help="download a region's inputs (needs internet)")
+    p.set_defaults(func=_cmd_data_fetch)
+    p.add_argument("region")
+    p.add_argument("--quiet", action="store_true")
+    p = dsub.add_parser("import", help="build a region bundle from local files")
+    p.set_defaults(func=_cmd_data_import)
+    p.add_argument("region")
+    p.add_argument("--from", dest="source", default=None,
+                   help="input directory (default: $BAERUM_SIM_DATA)")
+    p.add_argument("--quiet", action="store_true")
+    p = dsub.add_parser("info", help="what a region bundle holds, layer by layer")
+    p.set_defaults(func=_cmd_data_info)
+    p.add_argument("region")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Entry point; returns the process exit code."""
+    args = build_parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except InputError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())
