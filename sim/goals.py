@@ -1,0 +1,93 @@
+"""Goal checks: the 90 % rule, nullvekst and kortreist hverdag.
+
+Each goal is reported as ``value``, ``target``, ``pass`` and ``margin`` (positive
+when the goal holds with room to spare).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from sim.access import Access
+from sim.demand import Demand
+from sim.scenario import Scenario
+
+
+def placement_goal(placements: pd.DataFrame, target: float) -> dict[str, Any]:
+    """Share of new dwellings plus jobs placed in priority areas and stations.
+
+    A placement that starts before its area's ``earliest_year`` (e.g. Fossum before
+    2032) breaks the plan's order of development and fails the goal whatever the share.
+    """
+    amount = placements.dwellings + placements.jobs
+    total = float(amount.sum())
+    prio = placements.priority.astype(bool)
+    share = float(amount[prio].sum() / total) if total else 1.0
+    dw_total = float(placements.dwellings.sum())
+    jobs_total = float(placements.jobs.sum())
+    breaks = [
+        f"{r.area}: growth from {r.from_year}, not allowed before {int(r.earliest_year)}"
+        for r in placements[placements.rule_break].itertuples()
+    ]
+    return {
+        "value": share,
+        "target": target,
+        "pass": bool(share >= target and not breaks),
+        "margin": share - target,
+        "dwellings_share": float(placements.dwellings[prio].sum() / dw_total) if dw_total else 1.0,
+        "jobs_share": float(placements.jobs[prio].sum() / jobs_total) if jobs_total else 1.0,
+        "new_dwellings": dw_total,
+        "new_jobs": jobs_total,
+        "rule_breaks": breaks,
+    }
+
+
+def nullvekst_goal(reference: Demand, target_year: Demand) -> dict[str, Any]:
+    """Relative change of residents' car vehicle-km from the reference year; must be ≤ 0."""
+    change = target_year.car_vkm / reference.car_vkm - 1.0
+    return {
+        "value": change,
+        "target": 0.0,
+        "pass": bool(change <= 0.0),
+        "margin": -change,
+        "reference_year": reference.year,
+        "year": target_year.year,
+        "car_vkm_reference": reference.car_vkm,
+        "car_vkm": target_year.car_vkm,
+    }
+
+
+def kortreist_goal(base: Access, final: Access, target: float | None) -> dict[str, Any]:
+    """Population share with every everyday function within its walking threshold.
+
+    Without an explicit target, the goal is that the share does not fall below the
+    base year's: growth should be placed where *kortreist hverdag* already holds.
+    """
+    goal = base.basket_share if target is None else target
+    return {
+        "value": final.basket_share,
+        "target": goal,
+        "target_rule": "base-year share" if target is None else "scenario goals.kortreist_share",
+        "pass": bool(final.basket_share >= goal - 1e-12),
+        "margin": final.basket_share - goal,
+        "base_year_value": base.basket_share,
+        "share_per_function": dict(final.share_within),
+    }
+
+
+def goals_from_results(
+    scenario: Scenario,
+    placements: pd.DataFrame,
+    demand_reference: Demand,
+    demand_final: Demand,
+    access_base: Access,
+    access_final: Access,
+) -> dict[str, dict[str, Any]]:
+    """All three goals for the final target year."""
+    return {
+        "placement": placement_goal(placements, scenario.goals.placement_share),
+        "nullvekst": nullvekst_goal(demand_reference, demand_final),
+        "kortreist": kortreist_goal(access_base, access_final, scenario.goals.kortreist_share),
+    }

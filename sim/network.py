@@ -1,0 +1,284 @@
+"""Network stage: region + scenario + year → walk, bike, car and public transport graphs.
+
+All graphs share the numbering of street nodes ``0 .. n_street-1``, followed by one
+node per external zone (e.g. Oslo). The public transport graph is frequency based:
+boarding waits half the headway (capped), then in-vehicle time along the line
+pattern. It has two copies of the walk layer, *before* and *after* the first
+boarding, so that a public transport trip always rides at least once.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely import STRtree
+
+from sim.paths import Graph
+from sim.region import Line, Region, Stop
+from sim.scenario import ModelParams, Scenario
+
+#: Stops farther than this from any street node are linked only to external zones.
+STOP_SNAP_MAX_M = 1000.0
+#: A stop this close to an external zone serves it directly.
+EXTERNAL_STOP_RADIUS_M = 1500.0
+#: Connector from an external zone to the street network: detour and car speed.
+EXTERNAL_DETOUR = 1.3
+EXTERNAL_CAR_KMH = 60.0
+
+
+@dataclass(frozen=True)
+class Network:
+    """The graphs of one network state (the lines running in ``year`` and later years
+    with the same lines).
+
+    ``walk`` and ``bike`` are in metres (undirected), ``car_time`` in seconds and
+    ``car_length`` in metres (undirected), ``pt`` in generalised seconds (directed,
+    nodes ``n + i`` are the *after first boarding* copy of node ``i``).
+    ``in_main`` marks, per layer, nodes in that layer's largest connected component:
+    snapping only uses those.
+    """
+
+    year: int
+    node_x: np.ndarray
+    node_y: np.ndarray
+    n_street: int
+    walk: Graph
+    bike: Graph
+    car_time: Graph
+    car_length: Graph
+    pt: Graph
+    in_main: dict[str, np.ndarray]
+    lines: tuple[Line, ...]
+    stops: pd.DataFrame
+    external: pd.DataFrame
+
+    @property
+    def n_nodes(self) -> int:
+        """Street nodes plus external zone nodes."""
+        return len(self.node_x)
+
+
+def lines_for_year(region: Region, scenario: Scenario, year: int) -> tuple[Line, ...]:
+    """The lines running in ``year``, with the scenario's edits applied."""
+    lines = [line for line in region.lines if line.open_in(year)]
+    for add in scenario.transit.add_line:
+        line = Line(
+            name=add.name,
+            mode=add.mode,
+            stops=tuple(s if isinstance(s, str) else s.name for s in add.stops),
+            run_times_min=tuple(add.run_times_min),
+            headway_peak_min=add.headway_peak_min,
+            headway_offpeak_min=add.headway_offpeak_min or add.headway_peak_min,
+            opening_year=add.opening_year,
+            status="real",  # a planner's input, not a made-up figure
+        )
+        if line.open_in(year):
+            lines.append(line)
+    changes = sorted(scenario.transit.change_headway, key=lambda c: c.from_year)
+    for change in changes:
+        if change.from_year > year:
+            continue
+        lines = [
+            Line(
+                line.name, line.mode, line.stops, line.run_times_min,
+                change.headway_peak_min, change.headway_offpeak_min or change.headway_peak_min,
+                line.opening_year, line.status,
+            )
+            if line.name == change.line else line
+            for line in lines
+        ]
+    return tuple(lines)
+
+
+def stops_for_scenario(region: Region, scenario: Scenario) -> dict[str, Stop]:
+    """Region stops plus the new stops named with coordinates in the scenario."""
+    stops = dict(region.stops)
+    for add in scenario.transit.add_line:
+        for s in add.stops:
+            if not isinstance(s, str):
+                stops[s.name] = Stop(s.name, s.x, s.y, status="real")
+    return stops
+
+
+def nearest_nodes(
+    network: Network, x: np.ndarray, y: np.ndarray, layer: str = "walk"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest node of ``layer``'s main component to each point, and the distance."""
+    return _nearest(network.node_x, network.node_y, network.in_main[layer], x, y)
+
+
+def _nearest(
+    node_x: np.ndarray, node_y: np.ndarray, mask: np.ndarray, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    candidates = np.flatnonzero(mask)
+    tree = STRtree(shapely.points(node_x[candidates], node_y[candidates]))
+    idx = tree.query_nearest(shapely.points(np.asarray(x, float), np.asarray(y, float)),
+                             all_matches=False)
+    order = np.argsort(idx[0], kind="stable")
+    nodes = candidates[idx[1][order]]
+    dist = np.hypot(node_x[nodes] - x, node_y[nodes] - y)
+    return nodes, dist
+
+
+def _main_component(graph: Graph, active: np.ndarray) -> np.ndarray:
+    """Nodes of the largest connected component among nodes touched by the layer."""
+    from sim.paths import multi_source
+
+    remaining = active.copy()
+    best = np.zeros_like(active)
+    while remaining.sum() > best.sum():
+        start = int(np.flatnonzero(remaining)[0])
+        dist, _ = multi_source(graph, np.array([start]))
+        comp = np.isfinite(dist)
+        remaining &= ~comp
+        if comp.sum() > best.sum():
+            best = comp
+    return best
+
+
+def network_from_region(region: Region, scenario: Scenario, year: int) -> Network:
+    """Build the graphs of ``year``: streets, external zones and lines running then."""
+    params = scenario.model
+    s = region.streets
+    ext = region.external_zones.reset_index(drop=True)
+    n_street = s.n_nodes
+    n = n_street + len(ext)
+    node_x = np.r_[s.node_x, ext.x.to_numpy(float)] if len(ext) else s.node_x.copy()
+    node_y = np.r_[s.node_y, ext.y.to_numpy(float)] if len(ext) else s.node_y.copy()
+
+    # external zone connectors (walk, bike and car) to the nearest street node
+    all_streets = np.ones(n_street, bool)
+    ext_street, ext_dist = (
+        _nearest(s.node_x, s.node_y, all_streets, ext.x.to_numpy(float), ext.y.to_numpy(float))
+        if len(ext) else (np.zeros(0, int), np.zeros(0))
+    )
+    ext_nodes = np.arange(n_street, n)
+    ext_len = np.maximum(ext_dist * EXTERNAL_DETOUR, 1.0)
+
+    def layer(mask: np.ndarray, weight: np.ndarray, ext_weight: np.ndarray) -> Graph:
+        return Graph.from_edges(
+            np.r_[s.u[mask], ext_street], np.r_[s.v[mask], ext_nodes],
+            np.r_[weight[mask], ext_weight], n, directed=False, x=node_x, y=node_y,
+        )
+
+    walk = layer(s.walk, s.length_m, ext_len)
+    bike = layer(s.bike, s.length_m, ext_len)
+    car_s = s.length_m / (s.car_speed_kmh / 3.6)
+    car_time = layer(s.car, car_s, ext_len / (EXTERNAL_CAR_KMH / 3.6))
+    car_length = layer(s.car, s.length_m, ext_len)
+
+    def touched(mask: np.ndarray) -> np.ndarray:
+        t = np.zeros(n, bool)
+        t[s.u[mask]] = True
+        t[s.v[mask]] = True
+        t[ext_nodes] = True
+        return t
+
+    in_main = {
+        "walk": _main_component(walk, touched(s.walk)),
+        "bike": _main_component(bike, touched(s.bike)),
+        "car": _main_component(car_time, touched(s.car)),
+    }
+    lines = lines_for_year(region, scenario, year)
+    stops = _stop_table(region, scenario, lines, node_x, node_y, in_main["walk"], ext, n_street)
+    pt = _pt_graph(s, params, lines, stops, n, ext_street, ext_nodes, ext_len, node_x, node_y)
+    return Network(
+        year=year, node_x=node_x, node_y=node_y, n_street=n_street, walk=walk, bike=bike,
+        car_time=car_time, car_length=car_length, pt=pt, in_main=in_main, lines=lines,
+        stops=stops, external=ext.assign(node=ext_nodes),
+    )
+
+
+def _stop_table(
+    region: Region, scenario: Scenario, lines: tuple[Line, ...], node_x: np.ndarray,
+    node_y: np.ndarray, walk_main: np.ndarray, ext: pd.DataFrame, n_street: int,
+) -> pd.DataFrame:
+    """Stops served in the year: position, snapped node, best headways, modes."""
+    all_stops = stops_for_scenario(region, scenario)
+    served: dict[str, dict] = {}
+    for line in lines:
+        for name in line.stops:
+            row = served.setdefault(name, {"headway_peak_min": np.inf,
+                                           "headway_offpeak_min": np.inf, "lines": []})
+            row["headway_peak_min"] = min(row["headway_peak_min"], line.headway_peak_min)
+            row["headway_offpeak_min"] = min(row["headway_offpeak_min"], line.headway_offpeak_min)
+            row["lines"].append(line.name)
+    names = sorted(served)
+    table = pd.DataFrame(
+        {
+            "name": names,
+            "x": [all_stops[k].x for k in names],
+            "y": [all_stops[k].y for k in names],
+            "status": [all_stops[k].status for k in names],
+            "headway_peak_min": [served[k]["headway_peak_min"] for k in names],
+            "headway_offpeak_min": [served[k]["headway_offpeak_min"] for k in names],
+            "lines": [";".join(served[k]["lines"]) for k in names],
+        }
+    )
+    if not names:
+        return table.assign(node=np.zeros(0, int), snap_m=np.zeros(0), external=np.zeros(0, int))
+    street_main = walk_main.copy()
+    street_main[n_street:] = False
+    node, dist = _nearest(node_x, node_y, street_main, table.x.to_numpy(), table.y.to_numpy())
+    far = dist > STOP_SNAP_MAX_M
+    table["node"] = np.where(far, -1, node)
+    table["snap_m"] = np.where(far, np.nan, dist)
+    external = np.full(len(table), -1)
+    for i, zone in ext.iterrows():
+        d = np.hypot(table.x - zone.x, table.y - zone.y).to_numpy()
+        external[(d <= EXTERNAL_STOP_RADIUS_M) & (external < 0)] = n_street + int(i)
+    table["external"] = external
+    return table
+
+
+def _pt_graph(
+    s, params: ModelParams, lines: tuple[Line, ...], stops: pd.DataFrame, n: int,
+    ext_street: np.ndarray, ext_nodes: np.ndarray, ext_len: np.ndarray,
+    node_x: np.ndarray, node_y: np.ndarray,
+) -> Graph:
+    """Directed, generalised-time public transport graph (seconds)."""
+    walk_s = params.walk_weight / params.walk_speed_mps
+    mask = s.walk
+    wu = np.r_[s.u[mask], ext_street]
+    wv = np.r_[s.v[mask], ext_nodes]
+    ww = np.r_[s.length_m[mask], ext_len] * walk_s
+    # two walk layers (before / after first boarding), both directions
+    u = [wu, wv, wu + n, wv + n]
+    v = [wv, wu, wv + n, wu + n]
+    w = [ww, ww, ww, ww]
+    by_name = stops.set_index("name")
+    next_node = 2 * n
+    for line in lines:
+        wait = min(line.headway_peak_min / 2, params.max_wait_min) * params.wait_weight
+        board = (wait + params.boarding_penalty_min) * 60.0
+        for direction in (1, -1):
+            names = line.stops[::direction]
+            runs = line.run_times_min[::direction]
+            pattern = np.arange(next_node, next_node + len(names))
+            next_node += len(names)
+            u.append(pattern[:-1])
+            v.append(pattern[1:])
+            w.append(np.asarray(runs, float) * 60.0)
+            for k, name in enumerate(names):
+                stop = by_name.loc[name]
+                access = []
+                if stop.node >= 0:
+                    access.append((int(stop.node), float(stop.snap_m) * walk_s))
+                if stop.external >= 0:
+                    access.append((int(stop.external), 0.0))
+                for node, cost in access:
+                    if k < len(names) - 1:  # board, before or after an earlier ride
+                        u += [np.array([node, node + n])]
+                        v += [np.array([pattern[k], pattern[k]])]
+                        w += [np.array([cost + board, cost + board])]
+                    if k > 0:  # alight into the after-boarding layer
+                        u.append(np.array([pattern[k]]))
+                        v.append(np.array([node + n]))
+                        w.append(np.array([cost]))
+    return Graph.from_edges(
+        np.concatenate(u).astype(np.int64), np.concatenate(v).astype(np.int64),
+        np.concatenate(w), next_node, directed=True,
+    )

@@ -1,0 +1,123 @@
+"""Plots of one result: access maps, mode shares and the goal dashboard (PNG).
+
+Every figure made from synthetic data says so in its title.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import matplotlib
+
+matplotlib.use("Agg")
+import matplotlib.pyplot as plt
+import numpy as np
+
+from sim.region import EVERYDAY_FUNCTIONS
+
+if TYPE_CHECKING:
+    from sim.pipeline import Simulation
+
+MODE_COLOURS = {"walk": "#4daf4a", "bike": "#ff7f00", "pt": "#377eb8", "car": "#e41a1c"}
+MODE_LABELS = {"walk": "gange (walk)", "bike": "sykkel (bike)",
+               "pt": "kollektiv (PT)", "car": "bil (car)"}
+GOAL_LABELS = {
+    "placement": "90 %-regelen (placement)",
+    "nullvekst": "nullvekst (car vkm change)",
+    "kortreist": "kortreist hverdag (basket share)",
+}
+
+
+def synthetic_tag(synthetic: bool) -> str:
+    """Title suffix for figures from synthetic data."""
+    return "  [SYNTHETIC DATA — not Bærum]" if synthetic else ""
+
+
+def _save(fig: plt.Figure, path: Path) -> None:
+    fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
+    plt.close(fig)
+
+
+def plot_access_maps(sim: Simulation, out_dir: Path) -> list[Path]:
+    """One map per everyday function: walking distance per cell and the threshold contour."""
+    cells = sim.region.cells
+    access = sim.final.access
+    residents = sim.final.residents
+    size = sim.region.cell_size_m
+    xs = np.sort(cells.x.unique())
+    ys = np.sort(cells.y.unique())
+    ix = np.searchsorted(xs, cells.x.to_numpy())
+    iy = np.searchsorted(ys, cells.y.to_numpy())
+    paths = []
+    for function in EVERYDAY_FUNCTIONS:
+        grid = np.full((ys.size, xs.size), np.nan)
+        d = access.cells[f"dist_{function}"].to_numpy()
+        grid[iy, ix] = np.where(residents > 0, np.minimum(d, 5000.0), np.nan)
+        threshold = access.thresholds[function]
+        fig, ax = plt.subplots(figsize=(8, 6))
+        extent = (xs[0] - size / 2, xs[-1] + size / 2, ys[0] - size / 2, ys[-1] + size / 2)
+        im = ax.imshow(grid, origin="lower", extent=extent, cmap="viridis_r", vmin=0,
+                       vmax=max(2 * threshold, 1.0))
+        if np.isfinite(grid).any():
+            ax.contour(xs, ys, np.nan_to_num(grid, nan=1e9), levels=[threshold],
+                       colors="red", linewidths=1.2)
+        fig.colorbar(im, ax=ax, label="walking distance (m)")
+        share = access.share_within[function]
+        ax.set_title(
+            f"{function}: {share:.0%} of residents within {threshold:.0f} m "
+            f"({sim.final.year}){synthetic_tag(sim.region.synthetic)}",
+            fontsize=9,
+        )
+        ax.set_xlabel("x (EPSG:25833, m)")
+        ax.set_ylabel("y (m)")
+        ax.set_aspect("equal")
+        path = out_dir / f"access_{function}.png"
+        _save(fig, path)
+        paths.append(path)
+    return paths
+
+
+def plot_mode_shares(summary: dict[str, Any], path: Path) -> Path:
+    """Stacked mode-share bars per modelled year."""
+    years = list(summary["years"])
+    fig, ax = plt.subplots(figsize=(7, 4))
+    bottom = np.zeros(len(years))
+    for mode, colour in MODE_COLOURS.items():
+        share = np.array([summary["years"][y]["mode_shares"][mode] for y in years])
+        ax.bar(years, share, bottom=bottom, color=colour, label=MODE_LABELS[mode])
+        for i, s in enumerate(share):
+            if s > 0.04:
+                ax.text(i, bottom[i] + s / 2, f"{s:.0%}", ha="center", va="center", fontsize=8)
+        bottom += share
+    ax.set_ylim(0, 1)
+    ax.set_ylabel("share of residents' trips")
+    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+    ax.set_title(f"Mode shares — {summary['scenario']['name']}"
+                 f"{synthetic_tag(summary['synthetic'])}", fontsize=9)
+    _save(fig, path)
+    return path
+
+
+def plot_goal_dashboard(summary: dict[str, Any], path: Path) -> Path:
+    """The three goals: value against target, green when the goal holds."""
+    goals = summary["goals"]
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    for ax, (key, label) in zip(axes, GOAL_LABELS.items(), strict=True):
+        goal = goals[key]
+        colour = "#2ca02c" if goal["pass"] else "#d62728"
+        ax.bar([0], [goal["value"]], color=colour, width=0.5)
+        ax.axhline(goal["target"], color="black", linestyle="--", linewidth=1)
+        ax.set_xticks([])
+        fmt = "{:+.1%}" if key == "nullvekst" else "{:.1%}"
+        verdict = "PASS" if goal["pass"] else "FAIL"
+        ax.set_title(f"{label}\n{verdict}: {fmt.format(goal['value'])} vs "
+                     f"{fmt.format(goal['target'])}", fontsize=8)
+        lo = min(0.0, goal["value"], goal["target"])
+        hi = max(goal["value"], goal["target"], 0.01)
+        ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.15 * (hi - lo))
+    fig.suptitle(f"Goals {summary['scenario']['final_year']} — {summary['scenario']['name']}"
+                 f"{synthetic_tag(summary['synthetic'])}", fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    return path

@@ -1,0 +1,228 @@
+"""Results stage: ``summary.json``, the per-cell GeoPackage and plots, written atomically.
+
+Everything is first written to a temporary directory beside the target and moved
+into place only when complete, so a failed run never leaves half a result.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import platform
+import shutil
+import tempfile
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import geopandas as gpd
+import numpy as np
+import shapely
+
+from sim import __version__
+from sim.pipeline import Simulation
+from sim.region import CRS, EVERYDAY_FUNCTIONS
+
+#: Keys of ``summary.json`` that change from run to run.
+VOLATILE_KEYS = ("created",)
+
+
+def sha256_file(path: Path) -> str:
+    """Hex sha256 of a file's bytes."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _clean(value: Any) -> Any:
+    """JSON-safe, deterministic values: floats rounded to 10 significant digits."""
+    if isinstance(value, dict):
+        return {str(k): _clean(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_clean(v) for v in value]
+    if isinstance(value, np.bool_ | bool):
+        return bool(value)
+    if isinstance(value, np.integer):
+        return int(value)
+    if isinstance(value, float | np.floating):
+        v = float(value)
+        if not math.isfinite(v):
+            return None
+        return float(f"{v:.10g}")
+    return value
+
+
+def data_status(sim: Simulation) -> dict[str, Any]:
+    """Which layers are real, derived, proxy, estimated or synthetic."""
+    layers = {
+        name: {"status": layer.status, "source": layer.source, "licence": layer.licence,
+               **({"note": layer.note} if layer.note else {})}
+        for name, layer in sorted(sim.region.layers.items())
+    }
+    not_real = sorted(n for n, layer in sim.region.layers.items() if layer.status != "real")
+    return {
+        "synthetic": sim.region.synthetic,
+        "layers": layers,
+        "not_real": not_real,
+        "synthetic_layers": sorted(
+            n for n, layer in sim.region.layers.items() if layer.status == "synthetic"
+        ),
+    }
+
+
+def function_status(sim: Simulation, function: str) -> str:
+    """Status of the layer an everyday function rests on (stops come from the lines)."""
+    name = "lines" if function == "transit_stop" else f"facilities.{function}"
+    layer = sim.region.layers.get(name)
+    return layer.status if layer else "missing"
+
+
+def summary_from_simulation(
+    sim: Simulation, scenario_path: Path, scenario_text: str
+) -> dict[str, Any]:
+    """The content of ``summary.json``."""
+    info = sim.scenario.scenario
+    final = sim.final
+    status = data_status(sim)
+    access = {
+        f: {
+            "share_within": final.access.share_within[f],
+            "threshold_m": final.access.thresholds[f],
+            "data_status": function_status(sim, f),
+        }
+        for f in EVERYDAY_FUNCTIONS
+    }
+    years = {
+        str(year): {
+            "residents": float(state.residents.sum()),
+            "jobs": float(state.jobs.sum()),
+            "new_residents": float(state.growth.cells.new_residents.sum()),
+            "new_dwellings": float(state.growth.cells.new_dwellings.sum()),
+            "mode_shares": state.demand.mode_shares,
+            "trips": state.demand.trips,
+            "car_vkm": state.demand.car_vkm,
+            "pt_pkm": state.demand.pt_pkm,
+            "basket_share": state.access.basket_share,
+            "access_share_within": state.access.share_within,
+            "lines": [line.name for line in state.network.lines],
+        }
+        for year, state in sorted(sim.years.items())
+    }
+    inputs = {str(scenario_path): hashlib.sha256(scenario_text.encode()).hexdigest()}
+    inputs.update(sim.region.inputs)
+    demand = final.demand
+    summary = {
+        "scenario": {
+            "name": info.name,
+            "region": info.region,
+            "description": info.description,
+            "base_year": info.base_year,
+            "target_years": info.target_years,
+            "final_year": final.year,
+        },
+        "synthetic": status["synthetic"],
+        "data_note": (
+            "SYNTHETIC: every figure rests on the made-up demo region, not on Bærum data"
+            if status["synthetic"] else
+            f"layers not fully real: {', '.join(status['not_real']) or 'none'}"
+        ),
+        "goals": sim.goals,
+        "mode_shares": demand.mode_shares,
+        "car_split": {
+            "car_driver": demand.car_driver_trips / sum(demand.trips.values()),
+            "car_passenger": demand.car_passenger_trips / sum(demand.trips.values()),
+        },
+        "access": access,
+        "basket_share": final.access.basket_share,
+        "years": years,
+        "manifest": {
+            "package": "baerum-sim",
+            "version": __version__,
+            "python": platform.python_version(),
+            "inputs": dict(sorted(inputs.items())),
+            "scenario_text": scenario_text,
+            "seed": {"scenario": info.seed, "region": sim.region.seed},
+            "data": status,
+        },
+        "created": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+    return _clean(summary)
+
+
+def cells_frame(sim: Simulation) -> gpd.GeoDataFrame:
+    """Per-cell layer of the final year: population, growth and walking access."""
+    cells = sim.region.cells
+    half = sim.region.cell_size_m / 2
+    geom = shapely.box(cells.x - half, cells.y - half, cells.x + half, cells.y + half)
+    final = sim.final
+    frame = gpd.GeoDataFrame(
+        {
+            "cell_id": cells.cell_id.to_numpy(),
+            "population_base": cells.population.to_numpy(),
+            "new_residents": final.growth.cells.new_residents.to_numpy(),
+            "residents": final.residents,
+            "jobs": final.jobs,
+            "zone": sim.zones.cell_zone,
+        },
+        geometry=geom,
+        crs=CRS,
+    )
+    for column in final.access.cells.columns:
+        frame[column] = final.access.cells[column].to_numpy()
+    frame["data_status"] = "synthetic" if sim.region.synthetic else "mixed"
+    return frame
+
+
+def write_results(
+    sim: Simulation, out: Path, scenario_path: Path, scenario_text: str
+) -> Path:
+    """Write all results of ``sim`` into ``out``, atomically."""
+    from sim.plots import plot_access_maps, plot_goal_dashboard, plot_mode_shares
+
+    out = Path(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
+    try:
+        summary = summary_from_simulation(sim, scenario_path, scenario_text)
+        (tmp / "summary.json").write_text(
+            json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+            encoding="utf-8",
+        )
+        cells_frame(sim).to_file(tmp / "cells.gpkg", layer="cells", driver="GPKG")
+        plot_access_maps(sim, tmp)
+        plot_mode_shares(summary, tmp / "mode_shares.png")
+        plot_goal_dashboard(summary, tmp / "goals.png")
+        _replace_dir(tmp, out)
+    except BaseException:
+        shutil.rmtree(tmp, ignore_errors=True)
+        raise
+    return out
+
+
+def _replace_dir(new: Path, target: Path) -> None:
+    """Move ``new`` to ``target``, replacing an earlier result only at the last moment."""
+    if target.exists():
+        old = target.with_name(f".{target.name}.old-{os.getpid()}")
+        target.rename(old)
+        new.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        new.rename(target)
+
+
+def read_summary(result_dir: Path) -> dict[str, Any]:
+    """Load ``summary.json`` from a results directory (:class:`InputError` if absent)."""
+    from sim.errors import InputError
+
+    path = Path(result_dir) / "summary.json"
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise InputError(f"{path}: no summary.json; is {result_dir} a results directory?") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(f"{path}: not valid JSON ({exc})") from None
+

@@ -1,0 +1,297 @@
+"""Scenario files (TOML): the pydantic model and its loader.
+
+A scenario says where growth goes, which public transport and facilities change,
+and which goal thresholds apply. Validation errors become one-line
+:class:`sim.errors.InputError` messages naming the file and field.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import itertools
+import tomllib
+from pathlib import Path
+from typing import Annotated, Literal, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
+
+from sim import settings
+from sim.errors import InputError
+from sim.region import EVERYDAY_FUNCTIONS, Region
+
+Year = Annotated[int, Field(ge=1900, le=2200)]
+NonNegative = Annotated[float, Field(ge=0)]
+Positive = Annotated[float, Field(gt=0)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class ScenarioInfo(_Strict):
+    """``[scenario]``: name, region and the years to model."""
+
+    name: Annotated[str, Field(min_length=1, pattern=r"^[\w.\- ]+$")]
+    region: str = "demo"
+    description: str = ""
+    base_year: Year
+    target_years: Annotated[list[Year], Field(min_length=1)]
+    seed: int = 0
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> Self:
+        years = self.target_years
+        if any(b <= a for a, b in itertools.pairwise(years)):
+            raise ValueError(f"target_years must be strictly increasing, got {years}")
+        if years[0] <= self.base_year:
+            raise ValueError(
+                f"target_years must come after base_year {self.base_year}, got {years}"
+            )
+        return self
+
+
+class Placement(_Strict):
+    """One ``[[growth]]`` entry: dwellings and jobs built in an area over some years."""
+
+    area: str
+    dwellings: NonNegative = 0
+    jobs: NonNegative = 0
+    from_year: Year
+    to_year: Year
+
+    @model_validator(mode="after")
+    def _years_in_order(self) -> Self:
+        if self.to_year < self.from_year:
+            raise ValueError(
+                f"to_year {self.to_year} is before from_year {self.from_year}"
+            )
+        return self
+
+    def share_built_by(self, year: int) -> float:
+        """Fraction of this placement built by the end of ``year`` (linear over the years)."""
+        n_years = self.to_year - self.from_year + 1
+        return min(max((year - self.from_year + 1) / n_years, 0.0), 1.0)
+
+
+class NewStop(_Strict):
+    """A stop given by name and EPSG:25833 coordinates."""
+
+    name: str
+    x: float
+    y: float
+
+
+class AddLine(_Strict):
+    """``[[transit.add_line]]``: a new frequency-based line."""
+
+    name: str
+    mode: Literal["rail", "metro", "tram", "bus"]
+    stops: Annotated[list[str | NewStop], Field(min_length=2)]
+    run_times_min: list[Positive]
+    headway_peak_min: Positive
+    headway_offpeak_min: Positive | None = None
+    opening_year: Year | None = None
+
+    @model_validator(mode="after")
+    def _run_times_match(self) -> Self:
+        if len(self.run_times_min) != len(self.stops) - 1:
+            raise ValueError(
+                f"{len(self.stops)} stops need {len(self.stops) - 1} run_times_min, "
+                f"got {len(self.run_times_min)}"
+            )
+        return self
+
+
+class ChangeHeadway(_Strict):
+    """``[[transit.change_headway]]``: a new headway on an existing line from a year."""
+
+    line: str
+    headway_peak_min: Positive
+    headway_offpeak_min: Positive | None = None
+    from_year: Year
+
+
+class Transit(_Strict):
+    """``[transit]``: line edits."""
+
+    add_line: list[AddLine] = []
+    change_headway: list[ChangeHeadway] = []
+
+
+class NewFacility(_Strict):
+    """``[[facilities]]``: an everyday facility added by the scenario (EPSG:25833)."""
+
+    category: str
+    name: str
+    x: float
+    y: float
+    capacity: NonNegative | None = None
+    opening_year: Year | None = None
+
+    @field_validator("category")
+    @classmethod
+    def _known_category(cls, value: str) -> str:
+        if value not in EVERYDAY_FUNCTIONS:
+            raise ValueError(
+                f"unknown category {value!r}; expected one of {', '.join(EVERYDAY_FUNCTIONS)}"
+            )
+        return value
+
+
+class Goals(_Strict):
+    """``[goals]``: thresholds of the three goals."""
+
+    placement_share: Annotated[float, Field(ge=0, le=1)] = settings.PLACEMENT_TARGET
+    nullvekst_reference_year: Year = settings.NULLVEKST_REFERENCE_YEAR
+    kortreist_share: Annotated[float, Field(ge=0, le=1)] | None = None
+    walk_thresholds_m: dict[str, Positive] = {}
+
+    @field_validator("walk_thresholds_m")
+    @classmethod
+    def _known_functions(cls, value: dict[str, float]) -> dict[str, float]:
+        for key in value:
+            if key not in EVERYDAY_FUNCTIONS:
+                raise ValueError(
+                    f"unknown function {key!r}; expected one of {', '.join(EVERYDAY_FUNCTIONS)}"
+                )
+        return value
+
+    def thresholds(self) -> dict[str, float]:
+        """Walking threshold per everyday function, defaults filled in."""
+        return {**settings.WALK_THRESHOLDS_M, **self.walk_thresholds_m}
+
+
+class ModelParams(_Strict):
+    """``[model]``: parameter overrides of the demand and access models."""
+
+    walk_speed_mps: Positive = settings.WALK_SPEED_MPS
+    bike_speed_mps: Positive = settings.BIKE_SPEED_MPS
+    persons_per_dwelling: Positive = 2.2
+    trips_per_person: Positive = 3.3
+    zone_size_m: Annotated[float, Field(ge=250)] = 1000.0
+    beta_time_per_min: Annotated[float, Field(lt=0)] = -0.08
+    beta_cost_per_nok: Annotated[float, Field(le=0)] = -0.03
+    walk_weight: Positive = 1.5
+    wait_weight: Positive = 1.5
+    max_wait_min: Positive = 15.0
+    boarding_penalty_min: NonNegative = 2.0
+    car_cost_nok_per_km: NonNegative = 2.5
+    parking_cost_nok_priority: NonNegative = 40.0
+    car_access_min: NonNegative = 3.0
+    # Alternative-specific constants (walk = 0). Defaults fitted once on the synthetic
+    # demo region to the 2018 Bærum survey shares; a region's calibration replaces them.
+    asc_walk: float = 0.0
+    asc_bike: float = -4.1
+    asc_pt: float = -0.1
+    asc_car: float = -0.77
+    destination_theta: Positive = 1.0
+    car_driver_share: Annotated[float, Field(gt=0, le=1)] = 55 / 63
+
+
+class Scenario(_Strict):
+    """A whole scenario file."""
+
+    scenario: ScenarioInfo
+    growth: list[Placement] = []
+    transit: Transit = Transit()
+    facilities: list[NewFacility] = []
+    goals: Goals = Goals()
+    model: ModelParams = ModelParams()
+
+    @model_validator(mode="after")
+    def _growth_years_after_base(self) -> Self:
+        for i, placement in enumerate(self.growth):
+            if placement.from_year <= self.scenario.base_year:
+                raise ValueError(
+                    f"growth[{i}].from_year {placement.from_year} must come after "
+                    f"base_year {self.scenario.base_year}"
+                )
+        return self
+
+    def check_against(self, region: Region, path: Path) -> None:
+        """Check names that need the region: areas, lines, stops.
+
+        Raises :class:`InputError` for the first unknown name, suggesting the nearest
+        valid one.
+        """
+        areas = [a.name for a in region.areas]
+        for i, placement in enumerate(self.growth):
+            _check_name(path, f"growth[{i}].area", placement.area, areas, "area")
+        lines = [line.name for line in region.lines]
+        stops = list(region.stops)
+        for i, add in enumerate(self.transit.add_line):
+            if add.name in lines:
+                raise InputError(
+                    f"{path}: transit.add_line[{i}].name: line {add.name!r} already exists"
+                )
+            for j, stop in enumerate(add.stops):
+                if isinstance(stop, str):
+                    _check_name(path, f"transit.add_line[{i}].stops[{j}]", stop, stops, "stop")
+        lines += [add.name for add in self.transit.add_line]
+        for i, change in enumerate(self.transit.change_headway):
+            _check_name(path, f"transit.change_headway[{i}].line", change.line, lines, "line")
+
+
+def _check_name(path: Path, field: str, name: str, valid: list[str], what: str) -> None:
+    if name in valid:
+        return
+    close = difflib.get_close_matches(name, valid, n=1, cutoff=0.0)
+    hint = f"; did you mean {close[0]!r}?" if close else ""
+    raise InputError(f"{path}: {field}: unknown {what} {name!r}{hint}")
+
+
+def _format_validation_error(path: Path, exc: ValidationError) -> str:
+    err = exc.errors()[0]
+    loc = ""
+    for part in err["loc"]:
+        if isinstance(part, int):
+            loc += f"[{part}]"
+        elif part not in ("str", "NewStop", "function-after[_known_category(), str]"):
+            loc += f".{part}" if loc else str(part)
+    msg = err["msg"].removeprefix("Value error, ")
+    if err["type"] == "extra_forbidden":
+        msg = "unknown key"
+    elif err["type"] == "missing":
+        msg = "required field is missing"
+    more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
+    return f"{path}: {loc or '(top level)'}: {msg}{more}"
+
+
+def scenario_text(path: Path) -> str:
+    """The scenario file's text; :class:`InputError` when it cannot be read."""
+    try:
+        return path.read_text(encoding="utf-8")
+    except FileNotFoundError:
+        raise InputError(f"{path}: scenario file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise InputError(f"{path}: cannot read scenario file ({exc})") from None
+
+
+def scenario_from_text(text: str, path: Path) -> Scenario:
+    """Parse and validate scenario TOML ``text`` (``path`` is used in messages)."""
+    try:
+        data = tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise InputError(f"{path}: not valid TOML ({exc})") from None
+    try:
+        return Scenario.model_validate(data)
+    except ValidationError as exc:
+        raise InputError(_format_validation_error(path, exc)) from None
+
+
+def scenario_from_file(path: Path) -> Scenario:
+    """Read and validate a scenario file."""
+    return scenario_from_text(scenario_text(path), path)
+
+
+def sha256_text(text: str) -> str:
+    """Hex sha256 of a text (UTF-8)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
