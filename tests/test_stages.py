@@ -1,0 +1,118 @@
+"""Stage by stage on the demo region: network, growth, access and demand invariants."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
+from sim.access import access_from_network, facilities_for_year
+from sim.demand import demand_from_network, zones_from_cells
+from sim.growth import growth_by_year
+from sim.network import lines_for_year, nearest_nodes, network_from_region
+from sim.paths import many_to_many
+from sim.scenario import scenario_from_file
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def scenario():
+    return scenario_from_file(REPO / "scenarios" / "demo.toml")
+
+
+@pytest.fixture(scope="module")
+def network(demo_region, scenario):
+    return network_from_region(demo_region, scenario, 2040)
+
+
+def test_demo_region_shape(demo_region) -> None:
+    s = demo_region.streets
+    assert 5_000 <= s.n_nodes <= 20_000
+    assert (s.length_m > 0).all()
+    assert (s.length_m >= np.hypot(s.node_x[s.u] - s.node_x[s.v],
+                                   s.node_y[s.u] - s.node_y[s.v]) - 1e-9).all()
+    modes = {line.mode for line in demo_region.lines}
+    assert {"rail", "metro", "bus"} <= modes
+    assert any(line.mode == "bus" and line.headway_peak_min <= 10 for line in demo_region.lines)
+    assert {a.kind for a in demo_region.areas} == {"growth_area", "station", "other"}
+    assert set(demo_region.facilities.category) == {"grocery", "school", "kindergarten",
+                                                   "recreation"}
+    assert {layer.status for layer in demo_region.layers.values()} == {"synthetic"}
+
+
+def test_demo_region_is_deterministic() -> None:
+    from sim.demo import demo_region
+
+    a, b = demo_region.__wrapped__(), demo_region.__wrapped__()
+    assert np.array_equal(a.streets.length_m, b.streets.length_m)
+    assert a.cells.equals(b.cells) and a.facilities.equals(b.facilities)
+
+
+def test_lines_open_by_year(demo_region, scenario) -> None:
+    names_2026 = {line.name for line in lines_for_year(demo_region, scenario, 2026)}
+    names_2027 = {line.name for line in lines_for_year(demo_region, scenario, 2027)}
+    assert "Buss 2" not in names_2026 and "Buss 2" in names_2027
+
+
+def test_pt_wait_is_half_headway(demo_region, scenario, network) -> None:
+    """Riding one stop of Linje R costs walk-free: board (wait + penalty) + run time."""
+    p = scenario.model
+    stops = network.stops.set_index("name")
+    a, b = stops.loc["Sentrum stasjon"], stops.loc["Elvebredden stasjon"]
+    n = network.n_nodes
+    t = many_to_many(network.pt, np.array([a.node]), np.array([b.node + n]))[0, 0]
+    walk_s = p.walk_weight / p.walk_speed_mps
+    expected = ((a.snap_m + b.snap_m) * walk_s
+                + (min(15 / 2, p.max_wait_min) * p.wait_weight + p.boarding_penalty_min) * 60
+                + 3.0 * 60)
+    assert t == pytest.approx(expected)
+
+
+def test_growth_totals(demo_region, scenario) -> None:
+    g = growth_by_year(demo_region, scenario, 2040)
+    assert g.cells.new_dwellings.sum() == pytest.approx(sum(p.dwellings for p in scenario.growth))
+    assert g.cells.new_jobs.sum() == pytest.approx(sum(p.jobs for p in scenario.growth))
+    assert growth_by_year(demo_region, scenario, 2023).cells.new_dwellings.sum() == 0
+
+
+def test_access_equals_bruteforce_scipy(demo_region, scenario, network) -> None:
+    """Every cell's distance = min over facilities of snap + network + snap (scipy oracle)."""
+    facilities = facilities_for_year(demo_region, scenario, network, 2040)
+    cells = demo_region.cells
+    pop = cells.population.to_numpy(float)
+    access = access_from_network(network, cells, pop, facilities,
+                                 scenario.goals.thresholds(), 2040)
+    g = network.walk
+    m = sp.csr_matrix((g.weights, g.indices, g.indptr), shape=(g.n_nodes,) * 2)
+    cell_node, cell_snap = nearest_nodes(network, cells.x.to_numpy(), cells.y.to_numpy())
+    for function in ("school", "transit_stop"):
+        fac = facilities[facilities.category == function]
+        fnode, fsnap = nearest_nodes(network, fac.x.to_numpy(), fac.y.to_numpy())
+        d = csgraph.dijkstra(m, indices=fnode)  # facility x node
+        expected = (d[:, cell_node] + fsnap[:, None]).min(axis=0) + cell_snap
+        got = access.cells[f"dist_{function}"].to_numpy()
+        np.testing.assert_allclose(got, expected, rtol=0, atol=1e-6)
+        straight = np.min(np.hypot(cells.x.to_numpy()[:, None] - fac.x.to_numpy()[None, :],
+                                   cells.y.to_numpy()[:, None] - fac.y.to_numpy()[None, :]),
+                          axis=1)
+        assert (got >= straight - 1e-6).all()
+    within = access.cells.within_school.to_numpy()
+    assert access.share_within["school"] == pytest.approx(pop[within].sum() / pop.sum())
+
+
+def test_demand_shares_and_vkm(demo_region, scenario, network) -> None:
+    zones = zones_from_cells(demo_region, scenario.model.zone_size_m)
+    pop = demo_region.cells.population.to_numpy(float)
+    jobs = demo_region.cells.jobs.to_numpy(float)
+    d = demand_from_network(network, demo_region, zones, pop, jobs, scenario.model, 2040)
+    assert sum(d.mode_shares.values()) == pytest.approx(1)
+    assert sum(d.trips.values()) == pytest.approx(pop.sum() * scenario.model.trips_per_person)
+    assert d.car_vkm > 0
+    # dearer car use → fewer car vehicle-km
+    dear = scenario.model.model_copy(update={"car_cost_nok_per_km": 10.0})
+    d2 = demand_from_network(network, demo_region, zones, pop, jobs, dear, 2040)
+    assert d2.car_vkm < d.car_vkm and d2.mode_shares["car"] < d.mode_shares["car"]
