@@ -171,10 +171,10 @@ def _facilities(rng: np.random.Generator, cells: pd.DataFrame) -> pd.DataFrame:
                 }
             )
 
-    sample("grocery", 65, 1.3, None)
+    sample("grocery", 90, 1.2, None)
     sample("school", 22, 0.5, (350, 650))
-    sample("kindergarten", 70, 0.7, (50, 110))
-    sample("recreation", 70, 0.2, None)
+    sample("kindergarten", 110, 0.7, (40, 100))
+    sample("recreation", 130, 0.2, None)
     return pd.DataFrame(rows, columns=["category", "name", "x", "y", "capacity", "status"])
 
 

@@ -196,16 +196,22 @@ def _stop_table(
     region: Region, scenario: Scenario, lines: tuple[Line, ...], node_x: np.ndarray,
     node_y: np.ndarray, walk_main: np.ndarray, ext: pd.DataFrame, n_street: int,
 ) -> pd.DataFrame:
-    """Stops served in the year: position, snapped node, best headways, modes."""
+    """Stops served in the year: position, snapped node, best headways, modes.
+
+    A stop is high-frequency when at least one line serving it is (plan definition).
+    """
     all_stops = stops_for_scenario(region, scenario)
     served: dict[str, dict] = {}
     for line in lines:
         for name in line.stops:
-            row = served.setdefault(name, {"headway_peak_min": np.inf,
-                                           "headway_offpeak_min": np.inf, "lines": []})
+            row = served.setdefault(name, {"headway_peak_min": np.inf, "modes": set(),
+                                           "headway_offpeak_min": np.inf, "lines": [],
+                                           "high_frequency": False})
             row["headway_peak_min"] = min(row["headway_peak_min"], line.headway_peak_min)
             row["headway_offpeak_min"] = min(row["headway_offpeak_min"], line.headway_offpeak_min)
             row["lines"].append(line.name)
+            row["modes"].add(line.mode)
+            row["high_frequency"] |= line.high_frequency
     names = sorted(served)
     table = pd.DataFrame(
         {
@@ -216,6 +222,8 @@ def _stop_table(
             "headway_peak_min": [served[k]["headway_peak_min"] for k in names],
             "headway_offpeak_min": [served[k]["headway_offpeak_min"] for k in names],
             "lines": [";".join(served[k]["lines"]) for k in names],
+            "modes": [";".join(sorted(served[k]["modes"])) for k in names],
+            "high_frequency": [served[k]["high_frequency"] for k in names],
         }
     )
     if not names:

@@ -71,7 +71,7 @@ def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulat
     """
     years = modelled_years(scenario)
     zones = zones_from_cells(region, scenario.model.zone_size_m)
-    thresholds = scenario.goals.thresholds()
+    thresholds = scenario.goals.thresholds(region.walk_thresholds_m)
     networks: dict[tuple, Network] = {}
     states: dict[int, YearState] = {}
     steps = tqdm(years, desc=f"{scenario.scenario.name}", unit="year", disable=quiet)
@@ -87,7 +87,11 @@ def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulat
         jobs = region.cells.jobs.to_numpy(float) + growth.cells.new_jobs.to_numpy()
         steps.set_postfix_str(f"{year}: access")
         facilities = facilities_for_year(region, scenario, network, year)
-        access = access_from_network(network, region.cells, residents, facilities, thresholds, year)
+        access = access_from_network(
+            network, region.cells, region.cells.population.to_numpy(float),
+            growth.cells.new_residents.to_numpy(), facilities, thresholds, year,
+            scenario.model.walk_speed_mps,
+        )
         steps.set_postfix_str(f"{year}: demand")
         demand = demand_from_network(network, region, zones, residents, jobs, scenario.model, year)
         states[year] = YearState(year, growth, residents, jobs, access, demand, network)

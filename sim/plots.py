@@ -121,3 +121,58 @@ def plot_goal_dashboard(summary: dict[str, Any], path: Path) -> Path:
     fig.tight_layout()
     _save(fig, path)
     return path
+
+
+def plot_access_cdf(sim: Simulation, path: Path) -> Path:
+    """Distance CDFs per function for existing and new residents (final year)."""
+    access = sim.final.access
+    groups = {"existing": sim.region.cells.population.to_numpy(float),
+              "new": sim.final.growth.cells.new_residents.to_numpy()}
+    fig, axes = plt.subplots(1, len(EVERYDAY_FUNCTIONS), figsize=(16, 3.4), sharey=True)
+    for ax, function in zip(axes, EVERYDAY_FUNCTIONS, strict=True):
+        d = access.cells[f"dist_{function}"].to_numpy()
+        for (group, w), style in zip(groups.items(), ("-", "--"), strict=True):
+            if w.sum() <= 0:
+                continue
+            order = np.argsort(d)
+            ax.step(np.minimum(d[order], 5000), np.cumsum(w[order]) / w.sum(), style,
+                    where="post", label=group)
+        ax.axvline(access.thresholds[function], color="grey", linewidth=0.8)
+        ax.set_title(function, fontsize=9)
+        ax.set_xlim(0, 3000)
+        ax.set_xlabel("walking distance (m)")
+    axes[0].set_ylabel("share of residents")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Walking distance to everyday functions, {sim.final.year}"
+                 f"{synthetic_tag(sim.region.synthetic)}", fontsize=10)
+    fig.tight_layout()
+    _save(fig, path)
+    return path
+
+
+def plot_basket_change(sim: Simulation, changes: Any, path: Path) -> Path:
+    """Map of the change in the number of everyday functions within reach, base → final."""
+    cells = sim.region.cells
+    size = sim.region.cell_size_m
+    xs = np.sort(cells.x.unique())
+    ys = np.sort(cells.y.unique())
+    grid = np.full((ys.size, xs.size), np.nan)
+    lived = changes.residents_final.to_numpy() > 0
+    diff = (changes.n_within_final - changes.n_within_base).to_numpy(float)
+    grid[np.searchsorted(ys, cells.y.to_numpy())[lived],
+         np.searchsorted(xs, cells.x.to_numpy())[lived]] = diff[lived]
+    fig, ax = plt.subplots(figsize=(8, 6))
+    extent = (xs[0] - size / 2, xs[-1] + size / 2, ys[0] - size / 2, ys[-1] + size / 2)
+    lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
+    im = ax.imshow(grid, origin="lower", extent=extent, cmap="RdBu", vmin=-lim, vmax=lim)
+    fig.colorbar(im, ax=ax, label="change in functions within threshold")
+    for flag, marker, colour in (("gains", "^", "navy"), ("loses", "v", "darkred")):
+        sel = changes[changes[flag]]
+        ax.scatter(sel.x, sel.y, marker=marker, s=14, color=colour,
+                   label=f"{flag} the whole basket ({len(sel)})")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_aspect("equal")
+    ax.set_title(f"Kortreist hverdag: change {sim.base.year} → {sim.final.year}"
+                 f"{synthetic_tag(sim.region.synthetic)}", fontsize=9)
+    _save(fig, path)
+    return path

@@ -99,6 +99,26 @@ class Line:
         """Whether the line runs in ``year``."""
         return self.opening_year is None or year >= self.opening_year
 
+    @property
+    def high_frequency(self) -> bool:
+        """The plan's high-frequency definition for this line's mode."""
+        return is_high_frequency(self.mode, self.headway_peak_min, self.headway_offpeak_min)
+
+
+def is_high_frequency(mode: str, headway_peak_min: float, headway_offpeak_min: float) -> bool:
+    """High-frequency public transport as the plan defines it (facts §1 and §5).
+
+    Bus: every 10 minutes in the rush hour and 15 outside; metro and tram: 15 minutes
+    in the rush hour; train: 30 minutes in the rush hour.
+    """
+    if mode == "bus":
+        return headway_peak_min <= 10 and headway_offpeak_min <= 15
+    if mode in ("metro", "tram"):
+        return headway_peak_min <= 15
+    if mode == "rail":
+        return headway_peak_min <= 30
+    raise ValueError(f"unknown public transport mode {mode!r}")
+
 
 @dataclass(frozen=True)
 class Streets:
@@ -137,7 +157,8 @@ class Region:
     ``cells`` has columns ``cell_id, x, y, population, jobs`` (one row per grid cell,
     centre coordinates); ``facilities`` has ``category, name, x, y, capacity, status``.
     ``layers`` maps a layer name (``streets``, ``population``, ``jobs``, ``lines``,
-    ``facilities.<category>`` ...) to its provenance.
+    ``facilities.<category>`` ...) to its provenance. ``walk_thresholds_m`` holds the
+    pack's walking thresholds per everyday function (scenario ``[goals]`` overrides them).
     """
 
     name: str
@@ -155,6 +176,7 @@ class Region:
     external_zones: pd.DataFrame = field(default_factory=pd.DataFrame)
     inputs: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
+    walk_thresholds_m: dict[str, float] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:

@@ -19,6 +19,7 @@ from typing import Any
 
 import geopandas as gpd
 import numpy as np
+import pandas as pd
 import shapely
 
 from sim import __version__
@@ -88,12 +89,9 @@ def summary_from_simulation(
     info = sim.scenario.scenario
     final = sim.final
     status = data_status(sim)
+    changes = basket_changes(sim)
     access = {
-        f: {
-            "share_within": final.access.share_within[f],
-            "threshold_m": final.access.thresholds[f],
-            "data_status": function_status(sim, f),
-        }
+        f: {**final.access.measures[f], "data_status": function_status(sim, f)}
         for f in EVERYDAY_FUNCTIONS
     }
     years = {
@@ -138,6 +136,14 @@ def summary_from_simulation(
         },
         "access": access,
         "basket_share": final.access.basket_share,
+        "basket": {
+            "functions": list(EVERYDAY_FUNCTIONS),
+            "groups": final.access.groups,
+            "base_year": sim.base.access.groups["everyone"],
+            "cells_gaining": int(changes.gains.sum()),
+            "cells_losing": int(changes.loses.sum()),
+        },
+        "transit_access": final.access.transit,
         "years": years,
         "manifest": {
             "package": "baerum-sim",
@@ -151,6 +157,30 @@ def summary_from_simulation(
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return _clean(summary)
+
+
+def basket_changes(sim: Simulation) -> pd.DataFrame:
+    """Cells whose residents gain or lose the whole everyday basket, base → final year.
+
+    Only cells with residents in the final year are listed.
+    """
+    base, final = sim.base.access.cells, sim.final.access.cells
+    table = pd.DataFrame(
+        {
+            "cell_id": sim.region.cells.cell_id.to_numpy(),
+            "x": sim.region.cells.x.to_numpy(),
+            "y": sim.region.cells.y.to_numpy(),
+            "residents_base": sim.base.residents,
+            "residents_final": sim.final.residents,
+            "n_within_base": base.n_within.to_numpy(),
+            "n_within_final": final.n_within.to_numpy(),
+            "basket_base": base.all_within.to_numpy(),
+            "basket_final": final.all_within.to_numpy(),
+        }
+    )
+    table["gains"] = table.basket_final & ~table.basket_base & (table.residents_final > 0)
+    table["loses"] = table.basket_base & ~table.basket_final & (table.residents_final > 0)
+    return table
 
 
 def cells_frame(sim: Simulation) -> gpd.GeoDataFrame:
@@ -181,7 +211,13 @@ def write_results(
     sim: Simulation, out: Path, scenario_path: Path, scenario_text: str
 ) -> Path:
     """Write all results of ``sim`` into ``out``, atomically."""
-    from sim.plots import plot_access_maps, plot_goal_dashboard, plot_mode_shares
+    from sim.plots import (
+        plot_access_cdf,
+        plot_access_maps,
+        plot_basket_change,
+        plot_goal_dashboard,
+        plot_mode_shares,
+    )
 
     out = Path(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -194,6 +230,11 @@ def write_results(
         )
         cells_frame(sim).to_file(tmp / "cells.gpkg", layer="cells", driver="GPKG")
         plot_access_maps(sim, tmp)
+        plot_access_cdf(sim, tmp / "access_cdf.png")
+        changes = basket_changes(sim)
+        plot_basket_change(sim, changes, tmp / "basket_change.png")
+        changes[changes.gains | changes.loses].to_csv(tmp / "basket_changes.csv", index=False,
+                                                      float_format="%.6g")
         plot_mode_shares(summary, tmp / "mode_shares.png")
         plot_goal_dashboard(summary, tmp / "goals.png")
         _replace_dir(tmp, out)

@@ -164,9 +164,10 @@ class Goals(_Strict):
                 )
         return value
 
-    def thresholds(self) -> dict[str, float]:
-        """Walking threshold per everyday function, defaults filled in."""
-        return {**settings.WALK_THRESHOLDS_M, **self.walk_thresholds_m}
+    def thresholds(self, region_thresholds: dict[str, float] | None = None) -> dict[str, float]:
+        """Walking threshold per function: defaults ← region pack ← this scenario."""
+        return {**settings.WALK_THRESHOLDS_M, **(region_thresholds or {}),
+                **self.walk_thresholds_m}
 
 
 class ModelParams(_Strict):

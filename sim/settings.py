@@ -34,6 +34,29 @@ WALK_THRESHOLDS_M: dict[str, float] = {
     "transit_stop": 500.0,
 }
 
+#: Distance decay of the gravity access measure, per km (facts §6: β ≈ 1–1.5 per km).
+GRAVITY_BETA_PER_KM = 1.2
+
+#: Number of nearest facilities for the choice measure.
+K_NEAREST = 3
+
+#: Facilities farther than this (walking, m) do not count in gravity, k-nearest and
+#: capacity measures (exp(-1.2 × 4) < 1 %).
+ACCESS_CUTOFF_M = 4000.0
+
+#: Functions with capacities and the share of residents who need a place [E]:
+#: ~16,000 pupils of 129,874 residents (facts: 43 schools, 2021) and 7,434
+#: kindergarten children (2021).
+CAPACITY_DEMAND_SHARE: dict[str, float] = {"school": 16_000 / 129_874,
+                                           "kindergarten": 7_434 / 129_874}
+
+#: Places per facility when a layer has no capacities [E]: 16,000 pupils / 43 schools,
+#: 7,434 children / 120 ordinary kindergartens (facts, counts section).
+DEFAULT_CAPACITY: dict[str, float] = {"school": 16_000 / 43, "kindergarten": 7_434 / 120}
+
+#: Catchment of the two-step floating catchment (walking, m).
+CAPACITY_CATCHMENT_M: dict[str, float] = {"school": 2000.0, "kindergarten": 1500.0}
+
 #: Share of growth that must land in priority areas and stations (the 90 % rule).
 PLACEMENT_TARGET = 0.9
 

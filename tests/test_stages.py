@@ -84,7 +84,7 @@ def test_access_equals_bruteforce_scipy(demo_region, scenario, network) -> None:
     facilities = facilities_for_year(demo_region, scenario, network, 2040)
     cells = demo_region.cells
     pop = cells.population.to_numpy(float)
-    access = access_from_network(network, cells, pop, facilities,
+    access = access_from_network(network, cells, pop, np.zeros_like(pop), facilities,
                                  scenario.goals.thresholds(), 2040)
     g = network.walk
     m = sp.csr_matrix((g.weights, g.indices, g.indptr), shape=(g.n_nodes,) * 2)

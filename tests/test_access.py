@@ -1,0 +1,172 @@
+"""Kortreist hverdag in depth: choice, opportunities, gravity, 2SFCA, basket, PT quality."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+from scipy.sparse import csgraph
+
+from sim import settings
+from sim.access import access_from_network, facilities_for_year, two_step_fca
+from sim.cli import main
+from sim.network import nearest_nodes, network_from_region
+from sim.region import is_high_frequency
+from sim.scenario import scenario_from_file, scenario_from_text
+
+REPO = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def setup(demo_region):
+    scenario = scenario_from_file(REPO / "scenarios" / "demo.toml")
+    network = network_from_region(demo_region, scenario, 2040)
+    facilities = facilities_for_year(demo_region, scenario, network, 2040)
+    pop = demo_region.cells.population.to_numpy(float)
+    new = np.zeros_like(pop)
+    new[:50] = 100.0  # some new residents in otherwise empty corner cells
+    access = access_from_network(network, demo_region.cells, pop, new, facilities,
+                                 scenario.goals.thresholds(), 2040)
+    return scenario, network, facilities, pop, new, access
+
+
+def _oracle(network, cells, fac):
+    """facilities × cells walking distances by scipy, snapping distances included."""
+    g = network.walk
+    m = sp.csr_matrix((g.weights, g.indices, g.indptr), shape=(g.n_nodes,) * 2)
+    cnode, csnap = nearest_nodes(network, cells.x.to_numpy(), cells.y.to_numpy())
+    fnode, fsnap = nearest_nodes(network, fac.x.to_numpy(), fac.y.to_numpy())
+    return csgraph.dijkstra(m, indices=fnode)[:, cnode] + fsnap[:, None] + csnap[None, :]
+
+
+@pytest.mark.parametrize("function", ["grocery", "kindergarten", "recreation"])
+def test_measures_equal_bruteforce(demo_region, setup, function) -> None:
+    scenario, network, facilities, _pop, _new, access = setup
+    fac = facilities[facilities.category == function]
+    d = _oracle(network, demo_region.cells, fac)
+    t = scenario.goals.thresholds()[function]
+    c = access.cells
+    np.testing.assert_allclose(c[f"dist_{function}"], d.min(axis=0), atol=1e-6, rtol=0)
+    np.testing.assert_allclose(c[f"time_{function}"], d.min(axis=0) / 1.3 / 60, rtol=1e-12)
+    kth = np.sort(d, axis=0)[settings.K_NEAREST - 1]
+    kth[kth > settings.ACCESS_CUTOFF_M] = np.inf  # beyond the search cutoff
+    np.testing.assert_allclose(c[f"kdist_{function}"], kth, atol=1e-6, rtol=0)
+    np.testing.assert_array_equal(c[f"count_{function}"], (d <= t).sum(axis=0))
+    beta = settings.GRAVITY_BETA_PER_KM
+    within = np.where(d <= settings.ACCESS_CUTOFF_M, d, np.inf)
+    # gravity ignores facilities beyond the search cutoff (each weighs < 1 %)
+    np.testing.assert_allclose(c[f"gravity_{function}"],
+                               np.exp(-beta * within / 1000).sum(axis=0), rtol=1e-9, atol=1e-12)
+
+
+def test_two_step_fca_by_hand() -> None:
+    # two facilities, three cells; distances in metres
+    dist = np.array([[0.0, 1000.0, 5000.0],
+                     [5000.0, 1000.0, 0.0]])
+    capacity = np.array([100.0, 50.0])
+    demand = np.array([100.0, 100.0, 100.0])
+    beta = 1.0
+    a = two_step_fca(dist, capacity, demand, catchment_m=2000.0, beta=beta)
+    w = np.exp(-1.0)
+    r1 = 100 / (100 + 100 * w)
+    r2 = 50 / (100 * w + 100)
+    np.testing.assert_allclose(a, [r1, r1 * w + r2 * w, r2])
+    # supply is conserved: demand-weighted access = total places
+    assert (a * demand).sum() == pytest.approx(capacity.sum())
+
+
+def test_basket_groups(setup) -> None:
+    _scenario, _network, _facilities, pop, new, access = setup
+    everyone = pop + new
+    all_within = access.cells.all_within.to_numpy()
+    groups = access.groups
+    assert groups["existing"]["basket_share"] == pytest.approx(pop[all_within].sum() / pop.sum())
+    assert groups["new"]["basket_share"] == pytest.approx(new[all_within].sum() / new.sum())
+    assert access.basket_share == pytest.approx(everyone[all_within].sum() / everyone.sum())
+    for group in groups.values():
+        assert sum(group["n_of_m"].values()) == pytest.approx(1.0)
+        assert group["n_of_m"]["5_of_5"] == pytest.approx(group["basket_share"])
+
+
+def test_high_frequency_rule() -> None:
+    assert is_high_frequency("bus", 10, 15) and not is_high_frequency("bus", 10, 16)
+    assert not is_high_frequency("bus", 11, 15)
+    assert is_high_frequency("metro", 15, 30) and not is_high_frequency("metro", 15.5, 15)
+    assert is_high_frequency("tram", 10, 10)
+    assert is_high_frequency("rail", 30, 60) and not is_high_frequency("rail", 31, 30)
+    with pytest.raises(ValueError, match="unknown public transport mode"):
+        is_high_frequency("ferry", 5, 5)
+
+
+def test_transit_quality(demo_region, setup) -> None:
+    _scenario, network, facilities, _pop, _new, access = setup
+    stops = facilities[facilities.category == "transit_stop"]
+    hf = stops[stops.high_frequency]
+    # rail (15 min), metro (10) and Buss 1 (10/15) stops are high-frequency; buses 21-25 not
+    assert "Sentrum stasjon" in set(hf.name) and "Nordås senter" in set(hf.name)
+    assert not hf.name.str.startswith("Buss 21").any()
+    c = access.cells
+    assert (c.dist_transit_hf >= c.dist_transit_stop - 1e-9).all()
+    assert access.transit["share_within_hf_stop"] <= access.transit["share_within_any_stop"]
+    d = _oracle(network, demo_region.cells, hf).min(axis=0)
+    np.testing.assert_allclose(c.dist_transit_hf, d, atol=1e-6)
+
+
+def test_no_cell_is_dropped(demo_region, setup) -> None:
+    *_, access = setup
+    assert len(access.cells) == len(demo_region.cells)
+    assert (access.cells.snap_m >= 0).all()
+
+
+def test_region_thresholds_then_scenario_override(demo_scenario_text) -> None:
+    scenario = scenario_from_text(
+        demo_scenario_text.replace("[goals]", "[goals]\nwalk_thresholds_m = { grocery = 800 }"),
+        Path("x.toml"),
+    )
+    t = scenario.goals.thresholds({"grocery": 600.0, "school": 1200.0})
+    assert t["grocery"] == 800 and t["school"] == 1200 and t["recreation"] == 500
+
+
+SQUEEZE = """
+[scenario]
+name = "squeeze"
+region = "demo"
+base_year = 2023
+target_years = [2030]
+
+[[growth]]
+area = "Sentrum"
+dwellings = 2000
+from_year = 2024
+to_year = 2028
+"""
+NEW_SCHOOL = """
+[[facilities]]
+category = "school"
+name = "Sentrum nye skole"
+x = 506000
+y = 6604100
+capacity = 500
+opening_year = 2028
+"""
+
+
+def _school_capacity(tmp_path: Path, text: str, name: str) -> dict:
+    import json
+
+    path = tmp_path / f"{name}.toml"
+    path.write_text(text.replace('name = "squeeze"', f'name = "{name}"'), encoding="utf-8")
+    assert main(["run", str(path), "--out", str(tmp_path / name), "--quiet"]) == 0
+    summary = json.loads((tmp_path / name / "summary.json").read_text())
+    return summary["access"]["school"]["capacity"]
+
+
+def test_capacity_squeeze(tmp_path) -> None:
+    """2,000 new homes without a new school: less school capacity than with one."""
+    without = _school_capacity(tmp_path, SQUEEZE, "without")
+    with_school = _school_capacity(tmp_path, SQUEEZE + NEW_SCHOOL, "with")
+    assert with_school["places"] == without["places"] + 500
+    assert with_school["places_per_person_in_need"] > without["places_per_person_in_need"]
+    assert with_school["share_of_need_covered"] > without["share_of_need_covered"]
