@@ -9,7 +9,7 @@ boarding, so that a public transport trip always rides at least once.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -17,7 +17,7 @@ import shapely
 from shapely import STRtree
 
 from sim.paths import Graph
-from sim.region import Line, Region, Stop
+from sim.region import Line, Region, Stop, Streets
 from sim.scenario import ModelParams, Scenario
 
 #: Stops farther than this from any street node are linked only to external zones.
@@ -90,7 +90,82 @@ def lines_for_year(region: Region, scenario: Scenario, year: int) -> tuple[Line,
             if line.name == change.line else line
             for line in lines
         ]
+    removed = {r.line for r in scenario.transit.remove_line if r.from_year <= year}
+    lines = [line for line in lines if line.name not in removed]
+    for remove in scenario.transit.remove_stop:
+        if remove.from_year <= year:
+            lines = [cut for line in lines if (cut := _without_stop(line, remove.stop))]
     return tuple(lines)
+
+
+def _without_stop(line: Line, stop: str) -> Line | None:
+    """``line`` no longer calling at ``stop``; None when fewer than two stops remain."""
+    if stop not in line.stops:
+        return line
+    stops, runs = list(line.stops), list(line.run_times_min)
+    k = stops.index(stop)
+    if k == 0:
+        runs.pop(0)
+    elif k == len(stops) - 1:
+        runs.pop()
+    else:
+        runs[k - 1 : k + 1] = [runs[k - 1] + runs[k]]
+    stops.pop(k)
+    if len(stops) < 2:
+        return None
+    return Line(line.name, line.mode, tuple(stops), tuple(runs), line.headway_peak_min,
+                line.headway_offpeak_min, line.opening_year, line.status)
+
+
+def street_edits_for_year(scenario: Scenario, year: int) -> tuple[tuple[int, ...], ...]:
+    """Indices of the scenario's street additions and closures in force in ``year``."""
+    added = tuple(i for i, a in enumerate(scenario.streets.add_link)
+                  if a.opening_year is None or a.opening_year <= year)
+    closed = tuple(i for i, c in enumerate(scenario.streets.close_link) if c.from_year <= year)
+    return added, closed
+
+
+def network_state(region: Region, scenario: Scenario, year: int) -> tuple:
+    """What makes two years' networks identical: the lines and street edits in force."""
+    return lines_for_year(region, scenario, year), street_edits_for_year(scenario, year)
+
+
+def streets_for_year(region: Region, scenario: Scenario, year: int) -> Streets:
+    """The region's streets with the scenario's links added and closed as of ``year``."""
+    s = region.streets
+    added, closed = street_edits_for_year(scenario, year)
+    if not added and not closed:
+        return s
+    walk, bike, car = s.walk.copy(), s.bike.copy(), s.car.copy()
+    if closed:
+        mid = shapely.points((s.node_x[s.u] + s.node_x[s.v]) / 2,
+                             (s.node_y[s.u] + s.node_y[s.v]) / 2)
+        tree = STRtree(mid)
+        for i in closed:
+            close = scenario.streets.close_link[i]
+            edge = int(tree.query_nearest(shapely.points(*close.at), all_matches=False)[1][0])
+            for mode, mask in (("walk", walk), ("bike", bike), ("car", car)):
+                if mode in close.modes:
+                    mask[edge] = False
+    links = [scenario.streets.add_link[i] for i in added]
+    if not links:
+        return replace(s, walk=walk, bike=bike, car=car)
+    every = np.ones(s.n_nodes, bool)
+    ends = np.array([link.start for link in links] + [link.end for link in links], float)
+    node, _ = _nearest(s.node_x, s.node_y, every, ends[:, 0], ends[:, 1])
+    u, v = node[: len(links)], node[len(links):]
+    straight = np.hypot(s.node_x[u] - s.node_x[v], s.node_y[u] - s.node_y[v])
+    length = np.array([link.length_m or 0.0 for link in links])
+    length = np.where(length > 0, length, np.maximum(straight, 1.0))
+    has = {mode: np.array([mode in link.modes for link in links])
+           for mode in ("walk", "bike", "car")}
+    return replace(
+        s,
+        u=np.r_[s.u, u], v=np.r_[s.v, v], length_m=np.r_[s.length_m, length],
+        walk=np.r_[walk, has["walk"]], bike=np.r_[bike, has["bike"]], car=np.r_[car, has["car"]],
+        car_speed_kmh=np.r_[s.car_speed_kmh, [link.car_speed_kmh for link in links]],
+        synthetic=np.r_[s.synthetic, np.zeros(len(links), bool)],
+    )
 
 
 def stops_for_scenario(region: Region, scenario: Scenario) -> dict[str, Stop]:
@@ -142,7 +217,7 @@ def _main_component(graph: Graph, active: np.ndarray) -> np.ndarray:
 def network_from_region(region: Region, scenario: Scenario, year: int) -> Network:
     """Build the graphs of ``year``: streets, external zones and lines running then."""
     params = scenario.model
-    s = region.streets
+    s = streets_for_year(region, scenario, year)
     ext = region.external_zones.reset_index(drop=True)
     n_street = s.n_nodes
     n = n_street + len(ext)

@@ -17,7 +17,7 @@ from sim.access import Access, access_from_network, facilities_for_year
 from sim.demand import Demand, Zones, demand_from_network, zones_from_cells
 from sim.goals import goals_from_results
 from sim.growth import Growth, growth_by_year
-from sim.network import Network, lines_for_year, network_from_region
+from sim.network import Network, network_from_region, network_state
 from sim.region import Region
 from sim.regions import load_region
 from sim.scenario import Scenario, scenario_from_text, scenario_text
@@ -77,7 +77,7 @@ def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulat
     steps = tqdm(years, desc=f"{scenario.scenario.name}", unit="year", disable=quiet)
     for year in steps:
         steps.set_postfix_str(f"{year}: network")
-        key = lines_for_year(region, scenario, year)
+        key = network_state(region, scenario, year)
         if key not in networks:
             networks[key] = network_from_region(region, scenario, year)
         network = networks[key]

@@ -119,11 +119,65 @@ class ChangeHeadway(_Strict):
     from_year: Year
 
 
+class RemoveLine(_Strict):
+    """``[[transit.remove_line]]``: a line stops running from a year."""
+
+    line: str
+    from_year: Year
+
+
+class RemoveStop(_Strict):
+    """``[[transit.remove_stop]]``: no line calls at a stop from a year.
+
+    Vehicles still pass: the run times on both sides of the stop are added up.
+    """
+
+    stop: str
+    from_year: Year
+
+
 class Transit(_Strict):
-    """``[transit]``: line edits."""
+    """``[transit]``: line edits; each applies from its year on."""
 
     add_line: list[AddLine] = []
     change_headway: list[ChangeHeadway] = []
+    remove_line: list[RemoveLine] = []
+    remove_stop: list[RemoveStop] = []
+
+
+StreetMode = Literal["walk", "bike", "car"]
+
+
+class AddLink(_Strict):
+    """``[[streets.add_link]]``: a new street, path or bridge between two points.
+
+    The ends snap to the nearest street nodes; the length defaults to the straight
+    distance between them.
+    """
+
+    name: str = ""
+    start: tuple[float, float]
+    end: tuple[float, float]
+    modes: Annotated[list[StreetMode], Field(min_length=1)] = ["walk", "bike"]
+    length_m: Positive | None = None
+    car_speed_kmh: Positive = 30.0
+    opening_year: Year | None = None
+
+
+class CloseLink(_Strict):
+    """``[[streets.close_link]]``: close the street segment nearest to a point for some modes."""
+
+    name: str = ""
+    at: tuple[float, float]
+    modes: Annotated[list[StreetMode], Field(min_length=1)] = ["car"]
+    from_year: Year
+
+
+class Streets(_Strict):
+    """``[streets]``: street network edits (EPSG:25833 coordinates)."""
+
+    add_link: list[AddLink] = []
+    close_link: list[CloseLink] = []
 
 
 class NewFacility(_Strict):
@@ -203,6 +257,7 @@ class Scenario(_Strict):
     scenario: ScenarioInfo
     growth: list[Placement] = []
     transit: Transit = Transit()
+    streets: Streets = Streets()
     facilities: list[NewFacility] = []
     goals: Goals = Goals()
     model: ModelParams = ModelParams()
@@ -239,6 +294,12 @@ class Scenario(_Strict):
         lines += [add.name for add in self.transit.add_line]
         for i, change in enumerate(self.transit.change_headway):
             _check_name(path, f"transit.change_headway[{i}].line", change.line, lines, "line")
+        for i, remove in enumerate(self.transit.remove_line):
+            _check_name(path, f"transit.remove_line[{i}].line", remove.line, lines, "line")
+        stops += [s.name for add in self.transit.add_line for s in add.stops
+                  if not isinstance(s, str)]
+        for i, remove in enumerate(self.transit.remove_stop):
+            _check_name(path, f"transit.remove_stop[{i}].stop", remove.stop, stops, "stop")
 
 
 def _check_name(path: Path, field: str, name: str, valid: list[str], what: str) -> None:
