@@ -253,7 +253,7 @@ def _active_pairs(feed: _Feed) -> pd.DataFrame:
             if not flags.any():
                 continue
             days = pd.date_range(start, end, freq="D")
-            days = days[flags[days.weekday]]
+            days = days[flags[days.day_of_week]]
             pairs.append(pd.DataFrame({"service_id": row.service_id, "date": days.date}))
     if feed.has("calendar_dates.txt"):
         cd = feed.read("calendar_dates.txt")
@@ -395,6 +395,10 @@ def lines_from_gtfs(
     st = _stop_times(feed, set(trips.trip_id), to_station)
     trips = trips[trips.route_id.map(routes["mode"]).notna()]
     active = _active_pairs(feed)
+    stops = {row.key: Stop(row.stop_name, float(row.x), float(row.y), status="real")
+             for row in stations.itertuples()}
+    if trips.empty:  # no route of a modelled mode / of the requested route_types
+        return stops, ()
     counts = active.join(trips.groupby("service_key").size().rename("n"), on="service_id")
     counts = counts.dropna().groupby("date")["n"].sum()
     if day is None:
@@ -424,8 +428,6 @@ def lines_from_gtfs(
     for line in lines:
         n = names[line.name] = names.get(line.name, 0) + 1
         unique.append(line if n == 1 else _renamed(line, f"{line.name} ({n})"))
-    stops = {row.key: Stop(row.stop_name, float(row.x), float(row.y), status="real")
-             for row in stations.itertuples()}
     return stops, tuple(unique)
 
 
