@@ -401,22 +401,22 @@ def lines_from_gtfs(
         return stops, ()
     counts = active.join(trips.groupby("service_key").size().rename("n"), on="service_id")
     counts = counts.dropna().groupby("date")["n"].sum()
+    cal = feed.where("calendar.txt" if feed.has("calendar.txt") else "calendar_dates.txt")
     if day is None:
         weekday = counts[[d.weekday() < 5 for d in counts.index]]
         pick = weekday if len(weekday) else counts
         if not len(pick):
-            raise InputError(f"{feed.where('calendar.txt')}: no active service on any date "
+            raise InputError(f"{cal}: no active service on any date "
                              "for the routes read")
         day = min(d for d, n in pick.items() if n == pick.max())
     if counts.get(day, 0) == 0:
         span = f"{min(counts.index)} to {max(counts.index)}" if len(counts) else "no date"
-        raise InputError(f"{feed.where('calendar.txt')}: no active service on {day} "
+        raise InputError(f"{cal}: no active service on {day} "
                          f"(the feed has service from {span})")
     trips = trips[trips.service_key.isin(set(active.service_id[active.date == day]))]
     st = st[st.trip_id.isin(trips.trip_id)]
 
-    firsts = st.groupby("trip_id", sort=False).agg(
-        pattern=("station", tuple), start=("dep", "first"))
+    firsts = st.groupby("trip_id", sort=False).agg(pattern=("station", tuple))
     firsts = firsts.join(trips.set_index("trip_id").route_id)
     firsts["pid"] = firsts.groupby(["route_id", "pattern"]).ngroup()
     times = dict(tuple(st.assign(pid=st.trip_id.map(firsts.pid)).groupby("pid")))

@@ -263,6 +263,13 @@ def test_hand_made_feed_weekend_and_directory(tmp_path: Path) -> None:
     assert lines == ()
 
 
+def test_blank_intermediate_times_are_interpolated(tmp_path: Path) -> None:
+    files = _broken(_feed_files(), "stop_times.txt", "out0,07:04:00,07:05:00", "out0,,")
+    _, lines = lines_from_gtfs(_write_zip(tmp_path, files))
+    _, expected = lines_from_gtfs(_write_zip(tmp_path, _feed_files(), "ok.zip"))
+    assert lines == expected  # out0 A->B becomes 5.5 min; the median is unchanged
+
+
 def _broken(files: dict[str, str], name: str, old: str, new: str) -> dict[str, str]:
     assert old in files[name]
     return {**files, name: files[name].replace(old, new, 1)}
@@ -280,6 +287,8 @@ BROKEN = {
                   "stop_times.txt", "out of order"),
     "bad time": (lambda f: _broken(f, "stop_times.txt", "07:04:00", "07:6O:00"),
                  "stop_times.txt", "07:6O:00"),
+    "no end time": (lambda f: _broken(f, "stop_times.txt", "out0,07:11:00,07:11:00", "out0,,"),
+                    "stop_times.txt", "no time at its first or last stop"),
     "bad route_type": (lambda f: _broken(f, "routes.txt", ",700", ",bus"),
                        "routes.txt", "route_type"),
 }
