@@ -311,14 +311,9 @@ def _stop_times(feed: _Feed, trip_ids: set[str], to_station: dict[str, str]) -> 
         raise InputError(f"{where}: trip {st.trip_id[missing].iloc[0]!r} has no time at its "
                          "first or last stop")
     if st.arr.isna().any():  # non-timepoints: interpolate by position within the trip
-        pos = g.cumcount().astype(float)
         for col in ("arr", "dep"):
-            known = st[col].notna()
-            st[col] = st[col].astype(float)
-            filled = st.assign(pos=pos).groupby("trip_id", sort=False)[[col, "pos"]].apply(
-                lambda d, c=col: pd.Series(np.interp(d.pos, d.pos[d[c].notna()],
-                                                     d[c][d[c].notna()]), index=d.index))
-            st[col] = st[col].where(known, filled.reset_index(level=0, drop=True))
+            st[col] = st.groupby("trip_id", sort=False)[col].transform(
+                lambda v: v.interpolate(method="linear"))
     prev_dep = st.dep.shift().where(~first)
     back = (st.dep < st.arr) | (st.arr < prev_dep)
     if back.any():
@@ -454,6 +449,8 @@ def _route_lines(
     out = []
     for group in groups:
         pattern = group[0]
+        if len(pattern) < 2:
+            continue
         runs, n_peak, n_off = [], 0.0, 0.0
         for k, pat in enumerate(group):
             rows = times[int(by_pattern[pat].pid.iloc[0])]
