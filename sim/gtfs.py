@@ -25,7 +25,7 @@ import pandas as pd
 from pyproj import Transformer
 
 from sim.errors import InputError
-from sim.region import CRS, Line, Mode, Stop
+from sim.region import CRS, Line, Mode, Stop, is_high_frequency
 
 __all__ = [
     "headways_from_gtfs",
@@ -74,20 +74,6 @@ def mode_for_route_type(route_type: int) -> Mode | None:
         if lo <= route_type <= hi:
             return mode
     return None
-
-
-def is_high_frequency(mode: str, headway_peak_min: float, headway_offpeak_min: float) -> bool:
-    """Whether a stop/line counts as high-frequency for its mode.
-
-    Bus: peak ≤ 10 and off-peak ≤ 15 min; metro and tram: peak ≤ 15; rail: peak ≤ 30.
-    """
-    if mode == "bus":
-        return headway_peak_min <= 10 and headway_offpeak_min <= 15
-    if mode in ("metro", "tram"):
-        return headway_peak_min <= 15
-    if mode == "rail":
-        return headway_peak_min <= 30
-    raise ValueError(f"unknown mode {mode!r}; expected rail, metro, tram or bus")
 
 
 # ---------------------------------------------------------------------------- reading
