@@ -174,7 +174,7 @@ def graph_from_osm(
             raise InputError(f"{paths[0]}: a GraphML street file cannot be merged with others")
         try:
             return ox.load_graphml(paths[0])
-        except Exception as exc:  # noqa: BLE001 - any parse failure is bad input
+        except Exception as exc:
             raise InputError(f"{paths[0]}: not a readable osmnx GraphML file ({exc})") from None
     tags = list(ox.settings.useful_tags_way)
     ox.settings.useful_tags_way = list(dict.fromkeys([*tags, *_EXTRA_WAY_TAGS]))
