@@ -142,7 +142,8 @@ def build_region(
     from sim.population import boundary_from_file, cells_from_population, jobs_proxy
 
     t0 = time.perf_counter()
-    steps = tqdm(total=6, desc=f"import {pack.region.name}", disable=quiet, unit="step")
+    steps = tqdm(total=6, desc=f"import {pack.region.name}", unit="step",
+                 disable=True if quiet else None)
     boundary = boundary_from_file(files["boundary"][0])
     steps.update()
     cells, cell_size = cells_from_population(files["population"], boundary,

@@ -6,6 +6,7 @@ jobs proxy (jobs spread over cells from named centres, the rest by population).
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -37,7 +38,9 @@ def read_layer(path: Path | str, what: str) -> gpd.GeoDataFrame:
     if not path.is_file():
         raise InputError(f"{path}: file not found (expected the {what} layer)")
     try:
-        gdf = gpd.read_file(path, engine="pyogrio")
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            gdf = gpd.read_file(path, engine="pyogrio")
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError,
             OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
