@@ -48,7 +48,8 @@ def read_layer(path: Path | str, what: str) -> gpd.GeoDataFrame:
     if gdf.crs is None:
         raise InputError(f"{path}: {what} layer has no CRS (expected a defined CRS, "
                          f"e.g. EPSG:25833 or EPSG:4326)")
-    gdf = gdf[gdf.geometry.notna() & ~gdf.geometry.is_empty]
+    geoms = gdf.geometry.to_numpy()
+    gdf = gdf[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
     if gdf.empty:
         raise InputError(f"{path}: {what} layer has no features with geometry")
     if not gdf.crs.equals(CRS):
