@@ -17,6 +17,7 @@ import networkx as nx
 import numpy as np
 import osmium
 import osmnx as ox
+from pyproj import Transformer
 
 from sim.errors import InputError
 from sim.region import CRS, Streets
@@ -264,25 +265,52 @@ def edge_modes(data: dict) -> tuple[bool, bool, bool]:
     return walk, bike, car
 
 
-def streets_from_graph(G: nx.MultiDiGraph) -> Streets:
+def _undirected_edges(G: nx.MultiDiGraph) -> list[tuple[int, int, dict]]:
+    """One edge per street segment: drop self-loops and the reverse twin of two-way edges.
+
+    Twins are recognised by (unordered node pair, OSM way id(s), length to 0.1 m) —
+    the same test osmnx ``to_undirected`` makes, without its slow geometry comparison.
+    """
+    seen: set[tuple] = set()
+    rows = []
+    for u, v, data in G.edges(data=True):
+        if u == v:
+            continue
+        osmid = data.get("osmid")
+        osmid = tuple(sorted(osmid)) if isinstance(osmid, list) else osmid
+        key = (min(u, v), max(u, v), osmid, round(float(data.get("length", 0.0)), 1))
+        if key in seen:
+            continue
+        seen.add(key)
+        rows.append((u, v, data))
+    return rows
+
+
+def streets_from_graph(G: nx.MultiGraph | nx.MultiDiGraph) -> Streets:
     """Undirected :class:`Streets` arrays (EPSG:25833) from an osmnx graph.
 
-    Self-loops are dropped; edges shorter than :data:`MIN_EDGE_LENGTH_M` between
-    distinct nodes get that length; nodes without edges are dropped.
+    Node coordinates are transformed with pyproj; edge lengths are osmnx's ``length``
+    (metres) but never shorter than the straight line. Self-loops are dropped; edges
+    shorter than :data:`MIN_EDGE_LENGTH_M` get that length; nodes without edges are
+    dropped.
     """
     if len(G) == 0:
         raise InputError("street graph is empty (expected at least one street)")
-    if G.graph.get("crs") is None:
+    crs = G.graph.get("crs")
+    if crs is None:
         raise InputError("street graph has no CRS (expected osmnx graph with 'crs')")
-    Gp = G if ox.projection.is_projected(G.graph["crs"]) else ox.project_graph(G, to_crs=CRS)
-    if str(Gp.graph["crs"]).upper() != CRS:
-        Gp = ox.project_graph(Gp, to_crs=CRS)
-    U = ox.convert.to_undirected(Gp) if Gp.is_directed() else Gp
-    rows = [(u, v, d) for u, v, d in U.edges(data=True) if u != v]
+    rows = _undirected_edges(G) if G.is_directed() else [
+        (u, v, d) for u, v, d in G.edges(data=True) if u != v]
+    if not rows:
+        raise InputError("street graph has no edges (expected at least one street)")
     used = sorted({n for u, v, _ in rows for n in (u, v)})
     index = {n: i for i, n in enumerate(used)}
-    node_x = np.array([float(U.nodes[n]["x"]) for n in used])
-    node_y = np.array([float(U.nodes[n]["y"]) for n in used])
+    transformer = Transformer.from_crs(crs, CRS, always_xy=True)
+    node_x, node_y = transformer.transform(
+        np.array([float(G.nodes[n]["x"]) for n in used]),
+        np.array([float(G.nodes[n]["y"]) for n in used]),
+    )
+    node_x, node_y = np.asarray(node_x, float), np.asarray(node_y, float)
     u = np.array([index[r[0]] for r in rows], dtype=np.int64)
     v = np.array([index[r[1]] for r in rows], dtype=np.int64)
     straight = np.hypot(node_x[u] - node_x[v], node_y[u] - node_y[v])
