@@ -125,3 +125,28 @@ def test_unknown_region_lists_known(capsys):
     assert main(["data", "info", "atlantis"]) == 2
     err = capsys.readouterr().err
     assert len(err.strip().splitlines()) == 1 and "baerum" in err
+
+
+def test_pack_change_rebuilds(baerum_env, tmp_path, monkeypatch):  # noqa: F811
+    import shutil
+
+    from sim.data import load_region
+    from sim.settings import NETWORK_DATA_DIR
+
+    packs = tmp_path / "packs"
+    shutil.copytree(NETWORK_DATA_DIR / "baerum", packs / "baerum",
+                    ignore=shutil.ignore_patterns("cache", "inputs"))
+    cache = tmp_path / "cache"
+    shutil.copytree(baerum_env["bundle"], cache / "baerum" / "bundle")
+    monkeypatch.setenv("BAERUM_SIM_PACKS", str(packs))
+    monkeypatch.setenv("BAERUM_SIM_CACHE", str(cache))
+    manifest = cache / "baerum" / "bundle" / "manifest.json"
+    before = json.loads(manifest.read_text())["key"]
+    load_region("baerum", quiet=True)  # same pack content: reused
+    assert json.loads(manifest.read_text())["key"] == before
+    transit = packs / "baerum" / "transit.toml"
+    transit.write_text(transit.read_text(encoding="utf-8").replace(
+        "headway_peak_min = 7.5", "headway_peak_min = 5"), encoding="utf-8")
+    region = load_region("baerum", quiet=True)
+    assert json.loads(manifest.read_text())["key"] != before
+    assert {ln.name: ln for ln in region.lines}["Fornebubanen"].headway_peak_min == 5
