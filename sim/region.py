@@ -48,7 +48,8 @@ class Area:
 
     ``kind`` is ``"growth_area"`` (priority growth area), ``"station"`` (priority
     station) or ``"other"`` (not prioritised, e.g. a dispersed-growth area).
-    ``earliest_year`` encodes rules such as *Fossum not before 2032*.
+    ``earliest_year`` encodes rules such as *Fossum not before 2032*; ``group`` keeps
+    the plan's grouping of areas (``"Fornebu/Lysaker"``, ``"Bekkestua/Høvik"``).
     """
 
     name: str
@@ -58,6 +59,8 @@ class Area:
     radius_m: float
     earliest_year: int | None = None
     status: Status = "estimated"
+    #: The plan's grouping, e.g. ``"Fornebu/Lysaker"`` (empty when none).
+    group: str = ""
 
     @property
     def priority(self) -> bool:

@@ -1,0 +1,118 @@
+"""Broken inputs give one error line, exit code 2, and leave the earlier bundle intact."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import geopandas as gpd
+import pytest
+import shapely
+from conftest_data import DATA, baerum_env  # noqa: F401
+
+from sim.cli import main
+from sim.settings import NETWORK_DATA_DIR
+
+SOURCES = ["baerum_boundary_2024.geojson", "ssb_pop250m_2023_akershus.gpkg",
+           "fornebu_lysaker_2026-03.osm.bz2", "baerum_schools_2023_geocoded.geojson"]
+
+
+@pytest.fixture
+def src(tmp_path: Path, baerum_env) -> Path:  # noqa: F811
+    """A source directory of symlinks to the real inputs, to be broken by a test."""
+    d = tmp_path / "src"
+    d.mkdir()
+    for name in SOURCES:
+        (d / name).symlink_to(DATA / name)
+    return d
+
+
+def _run_failing(args: list[str], bundle: Path, capsys) -> str:
+    manifest = (bundle / "manifest.json").read_text()
+    capsys.readouterr()
+    assert main(args) == 2
+    captured = capsys.readouterr()
+    lines = captured.err.strip().splitlines()
+    assert len(lines) == 1, captured.err
+    assert lines[0].startswith("error: ")
+    assert "Traceback" not in captured.err
+    # earlier bundle intact and loadable
+    assert (bundle / "manifest.json").read_text() == manifest
+    from sim.data import load_region
+
+    assert load_region("baerum", quiet=True).cells["population"].sum() > 100_000
+    return lines[0]
+
+
+def test_missing_file(src, baerum_env, capsys):  # noqa: F811
+    (src / "baerum_boundary_2024.geojson").unlink()
+    line = _run_failing(["data", "import", "baerum", "--from", str(src)],
+                        baerum_env["bundle"], capsys)
+    assert "boundary" in line and "baerum_boundary_2024.geojson" in line
+
+
+def test_missing_directory(tmp_path, baerum_env, capsys):  # noqa: F811
+    line = _run_failing(["data", "import", "baerum", "--from", str(tmp_path / "nope")],
+                        baerum_env["bundle"], capsys)
+    assert "not found" in line
+
+
+def test_population_without_column(src, baerum_env, capsys):  # noqa: F811
+    gdf = gpd.GeoDataFrame({"foo": [1, 2]}, geometry=[shapely.Point(256000, 6650000),
+                                                      shapely.Point(256250, 6650000)],
+                           crs="EPSG:25833")
+    gdf.to_file(src / "population.gpkg")
+    line = _run_failing(["data", "import", "baerum", "--from", str(src)],
+                        baerum_env["bundle"], capsys)
+    assert "population.gpkg" in line and "pop_tot" in line
+
+
+def test_layer_without_crs(src, baerum_env, capsys):  # noqa: F811
+    gdf = gpd.GeoDataFrame({"pop_tot": [1, 2]}, geometry=[shapely.Point(256000, 6650000),
+                                                          shapely.Point(256250, 6650000)])
+    with pytest.warns(UserWarning, match="crs"):
+        gdf.to_file(src / "population.gpkg")
+    line = _run_failing(["data", "import", "baerum", "--from", str(src)],
+                        baerum_env["bundle"], capsys)
+    assert "population.gpkg" in line and "no CRS" in line
+
+
+@pytest.mark.parametrize("features", [[], [{"type": "Feature", "properties": {},
+                                            "geometry": {"type": "Polygon",
+                                                         "coordinates": []}}]])
+def test_empty_boundary(src, baerum_env, capsys, features):  # noqa: F811
+    (src / "boundary.geojson").write_text(json.dumps(
+        {"type": "FeatureCollection", "features": features}))
+    line = _run_failing(["data", "import", "baerum", "--from", str(src)],
+                        baerum_env["bundle"], capsys)
+    assert "boundary.geojson" in line
+
+
+def test_truncated_pbf(src, tmp_path, baerum_env, monkeypatch, capsys):  # noqa: F811
+    # a copy of the pack whose streets input is a PBF file
+    packs = tmp_path / "packs"
+    shutil.copytree(NETWORK_DATA_DIR / "baerum", packs / "baerum",
+                    ignore=shutil.ignore_patterns("cache", "inputs"))
+    pack = packs / "baerum" / "pack.toml"
+    text = pack.read_text(encoding="utf-8")
+    pack.write_text(text.replace('streets = ["streets.graphml", ',
+                                 'streets = ["streets.osm.pbf", '), encoding="utf-8")
+    monkeypatch.setenv("BAERUM_SIM_PACKS", str(packs))
+    data = (DATA / "oslo_east.osm.pbf").read_bytes()
+    (src / "streets.osm.pbf").write_bytes(data[: len(data) // 3])
+    line = _run_failing(["data", "import", "baerum", "--from", str(src)],
+                        baerum_env["bundle"], capsys)
+    assert "streets.osm.pbf" in line and "OSM" in line
+
+
+def test_garbage_osm_file(tmp_path):
+    from sim.errors import InputError
+    from sim.osm import streets_from_osm
+
+    bad = tmp_path / "bad.osm.pbf"
+    bad.write_bytes(b"\x00\x01not a pbf at all" * 10)
+    with pytest.raises(InputError, match=r"bad\.osm\.pbf"):
+        streets_from_osm([bad])
+    with pytest.raises(InputError, match="file not found"):
+        streets_from_osm([tmp_path / "missing.osm"])
