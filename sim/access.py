@@ -35,7 +35,8 @@ GROUPS = ("existing", "new", "everyone")
 class Access:
     """Walking access of one year.
 
-    ``cells`` (aligned with ``region.cells``) has ``snap_m``, ``far_from_network`` and,
+    ``cells`` (aligned with ``region.cells``) has ``snap_m``, ``far_from_network``,
+    ``network_status`` (``synthetic`` when the cell's walk node is lattice) and,
     per function ``f``: ``dist_f`` (m), ``time_f`` (min), ``within_f``, ``kdist_f``
     (distance to the k-th nearest), ``count_f`` (facilities within the threshold),
     ``gravity_f`` and, for capacity functions, ``capacity_f`` (places per person in
@@ -147,8 +148,11 @@ def access_from_network(
     """
     cell_node, cell_snap = nearest_nodes(network, cells.x.to_numpy(), cells.y.to_numpy())
     everyone = np.asarray(existing, float) + np.asarray(new, float)
-    out: dict[str, np.ndarray] = {"snap_m": cell_snap,
-                                  "far_from_network": cell_snap > FAR_FROM_NETWORK_M}
+    out: dict[str, np.ndarray] = {
+        "snap_m": cell_snap,
+        "far_from_network": cell_snap > FAR_FROM_NETWORK_M,
+        "network_status": np.where(network.synthetic_node[cell_node], "synthetic", "real"),
+    }
     measures: dict[str, dict] = {}
     n_within = np.zeros(len(cells), int)
     for function in EVERYDAY_FUNCTIONS:

@@ -38,7 +38,8 @@ class Network:
     ``car_length`` in metres (undirected), ``pt`` in generalised seconds (directed,
     nodes ``n + i`` are the *after first boarding* copy of node ``i``).
     ``in_main`` marks, per layer, nodes in that layer's largest connected component:
-    snapping only uses those.
+    snapping only uses those. ``synthetic_node`` marks nodes that no real street
+    touches (gap-filling lattice, external zones).
     """
 
     year: int
@@ -51,6 +52,7 @@ class Network:
     car_length: Graph
     pt: Graph
     in_main: dict[str, np.ndarray]
+    synthetic_node: np.ndarray
     lines: tuple[Line, ...]
     stops: pd.DataFrame
     external: pd.DataFrame
@@ -224,45 +226,50 @@ def network_from_region(region: Region, scenario: Scenario, year: int) -> Networ
     node_x = np.r_[s.node_x, ext.x.to_numpy(float)] if len(ext) else s.node_x.copy()
     node_y = np.r_[s.node_y, ext.y.to_numpy(float)] if len(ext) else s.node_y.copy()
 
-    # external zone connectors (walk, bike and car) to the nearest street node
-    all_streets = np.ones(n_street, bool)
-    ext_street, ext_dist = (
-        _nearest(s.node_x, s.node_y, all_streets, ext.x.to_numpy(float), ext.y.to_numpy(float))
-        if len(ext) else (np.zeros(0, int), np.zeros(0))
-    )
     ext_nodes = np.arange(n_street, n)
-    ext_len = np.maximum(ext_dist * EXTERNAL_DETOUR, 1.0)
-
-    def layer(mask: np.ndarray, weight: np.ndarray, ext_weight: np.ndarray) -> Graph:
-        return Graph.from_edges(
-            np.r_[s.u[mask], ext_street], np.r_[s.v[mask], ext_nodes],
-            np.r_[weight[mask], ext_weight], n, directed=False, x=node_x, y=node_y,
-        )
-
-    walk = layer(s.walk, s.length_m, ext_len)
-    bike = layer(s.bike, s.length_m, ext_len)
+    ext_x, ext_y = ext.x.to_numpy(float), ext.y.to_numpy(float)
     car_s = s.length_m / (s.car_speed_kmh / 3.6)
-    car_time = layer(s.car, car_s, ext_len / (EXTERNAL_CAR_KMH / 3.6))
-    car_length = layer(s.car, s.length_m, ext_len)
-
-    def touched(mask: np.ndarray) -> np.ndarray:
-        t = np.zeros(n, bool)
-        t[s.u[mask]] = True
-        t[s.v[mask]] = True
-        t[ext_nodes] = True
-        return t
-
-    in_main = {
-        "walk": _main_component(walk, touched(s.walk)),
-        "bike": _main_component(bike, touched(s.bike)),
-        "car": _main_component(car_time, touched(s.car)),
-    }
+    layers: dict[str, Graph] = {}
+    in_main: dict[str, np.ndarray] = {}
+    connectors: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+    for name, mask in (("walk", s.walk), ("bike", s.bike), ("car", s.car)):
+        # main component of the layer's streets, then external zones linked to it
+        streets_only = Graph.from_edges(s.u[mask], s.v[mask], s.length_m[mask], n)
+        touched = np.zeros(n, bool)
+        touched[s.u[mask]] = True
+        touched[s.v[mask]] = True
+        main = _main_component(streets_only, touched)
+        if len(ext):
+            near, dist = _nearest(node_x, node_y, main, ext_x, ext_y)
+        else:
+            near, dist = np.zeros(0, np.int64), np.zeros(0)
+        length = np.maximum(dist * EXTERNAL_DETOUR, 1.0)
+        connectors[name] = (near, length)
+        main[ext_nodes] = True
+        in_main[name] = main
+        weight = car_s if name == "car" else s.length_m
+        ext_weight = length / (EXTERNAL_CAR_KMH / 3.6) if name == "car" else length
+        layers[name] = Graph.from_edges(
+            np.r_[s.u[mask], near], np.r_[s.v[mask], ext_nodes], np.r_[weight[mask], ext_weight],
+            n, directed=False, x=node_x, y=node_y,
+        )
+    near, length = connectors["car"]
+    car_length = Graph.from_edges(
+        np.r_[s.u[s.car], near], np.r_[s.v[s.car], ext_nodes], np.r_[s.length_m[s.car], length],
+        n, directed=False, x=node_x, y=node_y,
+    )
+    ext_street, ext_len = connectors["walk"]
+    synthetic_node = np.ones(n, bool)
+    real = ~s.synthetic
+    synthetic_node[s.u[real]] = False
+    synthetic_node[s.v[real]] = False
     lines = lines_for_year(region, scenario, year)
     stops = _stop_table(region, scenario, lines, node_x, node_y, in_main["walk"], ext, n_street)
     pt = _pt_graph(s, params, lines, stops, n, ext_street, ext_nodes, ext_len, node_x, node_y)
     return Network(
-        year=year, node_x=node_x, node_y=node_y, n_street=n_street, walk=walk, bike=bike,
-        car_time=car_time, car_length=car_length, pt=pt, in_main=in_main, lines=lines,
+        year=year, node_x=node_x, node_y=node_y, n_street=n_street, walk=layers["walk"],
+        bike=layers["bike"], car_time=layers["car"], car_length=car_length, pt=pt,
+        in_main=in_main, synthetic_node=synthetic_node, lines=lines,
         stops=stops, external=ext.assign(node=ext_nodes),
     )
 

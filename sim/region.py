@@ -183,8 +183,20 @@ class Region:
 
     @property
     def synthetic(self) -> bool:
-        """True when any layer is synthetic."""
+        """True when any layer is synthetic (some numbers rest on made-up data)."""
         return any(layer.status == "synthetic" for layer in self.layers.values())
+
+    @property
+    def fully_synthetic(self) -> bool:
+        """True for a made-up region such as the demo: every layer is synthetic."""
+        return all(layer.status == "synthetic" for layer in self.layers.values())
+
+    def layers_by_status(self) -> dict[str, list[str]]:
+        """Layer names grouped by status (only statuses that occur)."""
+        groups: dict[str, list[str]] = {}
+        for name, layer in sorted(self.layers.items()):
+            groups.setdefault(layer.status, []).append(name)
+        return groups
 
     def area(self, name: str) -> Area:
         """Look up an area by name (exact)."""

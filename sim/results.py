@@ -75,6 +75,21 @@ def data_status(sim: Simulation) -> dict[str, Any]:
     }
 
 
+def data_note(sim: Simulation) -> str:
+    """One sentence on what the numbers rest on, for every summary and report."""
+    region = sim.region
+    if region.fully_synthetic:
+        return (f"SYNTHETIC: every figure rests on the made-up region {region.name!r}, "
+                "not on Bærum data")
+    by_status = region.layers_by_status()
+    parts = [f"{status}: {', '.join(names)}" for status, names in by_status.items()
+             if status != "real"]
+    lattice = sim.final.access.cells.network_status.to_numpy() == "synthetic"
+    share = float(sim.final.residents[lattice].sum() / sim.final.residents.sum())
+    return (f"Not every layer is real data ({'; '.join(parts)}). {share:.1%} of residents "
+            "are reached only through the synthetic gap-filling lattice.")
+
+
 def function_status(sim: Simulation, function: str) -> str:
     """Status of the layer an everyday function rests on (stops come from the lines)."""
     name = "lines" if function == "transit_stop" else f"facilities.{function}"
@@ -123,11 +138,7 @@ def summary_from_simulation(
             "final_year": final.year,
         },
         "synthetic": status["synthetic"],
-        "data_note": (
-            "SYNTHETIC: every figure rests on the made-up demo region, not on Bærum data"
-            if status["synthetic"] else
-            f"layers not fully real: {', '.join(status['not_real']) or 'none'}"
-        ),
+        "data_note": data_note(sim),
         "goals": sim.goals,
         "mode_shares": demand.mode_shares,
         "car_split": {
@@ -203,7 +214,8 @@ def cells_frame(sim: Simulation) -> gpd.GeoDataFrame:
     )
     for column in final.access.cells.columns:
         frame[column] = final.access.cells[column].to_numpy()
-    frame["data_status"] = "synthetic" if sim.region.synthetic else "mixed"
+    frame["data_status"] = ("synthetic" if sim.region.fully_synthetic
+                            else final.access.cells.network_status.to_numpy())
     return frame
 
 
