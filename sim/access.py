@@ -61,9 +61,17 @@ def facilities_for_year(
 ) -> pd.DataFrame:
     """Everyday facilities open in ``year``: region layer, scenario additions, served stops.
 
-    Stops carry ``high_frequency`` (plan definition, from their lines' headways).
+    Stops served by a line in the year come from the network and carry
+    ``high_frequency`` (plan definition, from their lines' headways); stops of the
+    region's facility layer that no line serves (e.g. OSM bus stops) count as ordinary
+    stops. Facilities with an ``opening_year`` after ``year`` are left out.
     """
-    frames = [region.facilities[["category", "name", "x", "y", "capacity", "status"]]]
+    own = region.facilities
+    if "opening_year" in own:
+        own = own[~(own.opening_year > year)]
+    stops = network.stops
+    own = own[~((own.category == "transit_stop") & own.name.isin(stops.name))]
+    frames = [own[["category", "name", "x", "y", "capacity", "status"]]]
     added = [
         {"category": f.category, "name": f.name, "x": f.x, "y": f.y,
          "capacity": np.nan if f.capacity is None else f.capacity, "status": "scenario"}
@@ -72,7 +80,6 @@ def facilities_for_year(
     ]
     if added:
         frames.append(pd.DataFrame(added))
-    stops = network.stops
     frames.append(
         pd.DataFrame(
             {"category": "transit_stop", "name": stops.name, "x": stops.x, "y": stops.y,

@@ -65,7 +65,11 @@ class Network:
 
 def lines_for_year(region: Region, scenario: Scenario, year: int) -> tuple[Line, ...]:
     """The lines running in ``year``, with the scenario's edits applied."""
-    lines = [line for line in region.lines if line.open_in(year)]
+    opening = {c.line: c.opening_year for c in scenario.transit.change_opening}
+    lines = [
+        line for line in region.lines
+        if replace(line, opening_year=opening.get(line.name, line.opening_year)).open_in(year)
+    ]
     for add in scenario.transit.add_line:
         line = Line(
             name=add.name,

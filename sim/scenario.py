@@ -51,9 +51,9 @@ class ScenarioInfo(_Strict):
         years = self.target_years
         if any(b <= a for a, b in itertools.pairwise(years)):
             raise ValueError(f"target_years must be strictly increasing, got {years}")
-        if years[0] <= self.base_year:
+        if years[0] < self.base_year:
             raise ValueError(
-                f"target_years must come after base_year {self.base_year}, got {years}"
+                f"target_years must not come before base_year {self.base_year}, got {years}"
             )
         return self
 
@@ -136,10 +136,18 @@ class RemoveStop(_Strict):
     from_year: Year
 
 
+class ChangeOpening(_Strict):
+    """``[[transit.change_opening]]``: an existing line opens in another year (delay)."""
+
+    line: str
+    opening_year: Year
+
+
 class Transit(_Strict):
     """``[transit]``: line edits; each applies from its year on."""
 
     add_line: list[AddLine] = []
+    change_opening: list[ChangeOpening] = []
     change_headway: list[ChangeHeadway] = []
     remove_line: list[RemoveLine] = []
     remove_stop: list[RemoveStop] = []
@@ -294,6 +302,9 @@ class Scenario(_Strict):
         lines += [add.name for add in self.transit.add_line]
         for i, change in enumerate(self.transit.change_headway):
             _check_name(path, f"transit.change_headway[{i}].line", change.line, lines, "line")
+        for i, change in enumerate(self.transit.change_opening):
+            _check_name(path, f"transit.change_opening[{i}].line", change.line,
+                        [line.name for line in region.lines], "line")
         for i, remove in enumerate(self.transit.remove_line):
             _check_name(path, f"transit.remove_line[{i}].line", remove.line, lines, "line")
         stops += [s.name for add in self.transit.add_line for s in add.stops

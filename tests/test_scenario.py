@@ -63,6 +63,9 @@ def test_target_years_before_base_year(tmp_path, capsys, demo_scenario_text) -> 
     text = demo_scenario_text.replace("target_years = [2030, 2040]", "target_years = [2040, 2030]")
     line = _run_bad(tmp_path, capsys, text)
     assert "scenario" in line and "strictly increasing" in line
+    text = demo_scenario_text.replace("target_years = [2030, 2040]", "target_years = [2020]")
+    line = _run_bad(tmp_path, capsys, text)
+    assert "scenario" in line and "must not come before base_year 2023" in line
 
 
 def test_missing_file(tmp_path, capsys) -> None:
