@@ -64,8 +64,7 @@ def _as_int_ids(values: ArrayLike, name: str, n_nodes: int) -> IntArray:
     if bad.any():
         first = int(out[np.argmax(bad)])
         raise ValueError(
-            f"{name} contains {int(bad.sum())} node id(s) out of range [0, {n_nodes}), "
-            f"e.g. {first}"
+            f"{name} contains {int(bad.sum())} node id(s) out of range [0, {n_nodes}), e.g. {first}"
         )
     return out
 
@@ -160,8 +159,7 @@ class Graph:
         raw_idx = _as_1d(self.indices, "indices")
         if raw_idx.size != n_arcs:
             raise ValueError(
-                f"indices and weights must have the same length, got {raw_idx.size} "
-                f"and {n_arcs}"
+                f"indices and weights must have the same length, got {raw_idx.size} and {n_arcs}"
             )
         indices = _as_int_ids(raw_idx, "indices", n).astype(_index_dtype(n), copy=False)
         object.__setattr__(self, "indptr", indptr)
@@ -318,9 +316,7 @@ class Graph:
         except ValueError:
             ids = np.empty(len(nodes), dtype=object)
             ids[:] = nodes
-        return cls.from_edges(
-            u, v, w, len(nodes), directed=G.is_directed(), x=x, y=y, node_ids=ids
-        )
+        return cls.from_edges(u, v, w, len(nodes), directed=G.is_directed(), x=x, y=y, node_ids=ids)
 
     def reversed(self) -> Graph:
         """Return the transpose (every arc reversed); undirected graphs return ``self``.
@@ -502,9 +498,7 @@ def one_to_all(graph: Graph, origins: ArrayLike, cutoff: float = math.inf) -> Fl
     c = _check_cutoff(cutoff)
     out = np.full((org.size, graph.n_nodes), np.inf)
     if org.size:
-        _k.one_to_all(
-            graph.indptr, graph.indices, graph.weights, org, c, out, get_num_threads()
-        )
+        _k.one_to_all(graph.indptr, graph.indices, graph.weights, org, c, out, get_num_threads())
     return out
 
 
