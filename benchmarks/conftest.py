@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import sys
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -22,10 +23,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from sim.generators import grid_graph
-from sim.paths import Graph
-
 REPO_ROOT = Path(__file__).resolve().parents[1]
+if str(REPO_ROOT) not in sys.path:  # allow running without PYTHONPATH=. / installation
+    sys.path.insert(0, str(REPO_ROOT))
+
+from sim.generators import grid_graph  # noqa: E402
+from sim.paths import Graph  # noqa: E402
+
 SHORT = os.environ.get("BENCH_SHORT", "") not in ("", "0")
 MODE = "short" if SHORT else "full"
 CACHE_DIR = REPO_ROOT / ".benchmarks" / "graph_cache"
@@ -46,13 +50,14 @@ class Params:
     n_sources: int  # nearest-facility sources
     n_matrix: int  # many-to-many origins = destinations
     rounds: int
+    mode: str
     cutoff: float = 2000.0
 
 
 PARAMS = (
-    Params(n_origins=100, n_nx=5, n_sources=50, n_matrix=200, rounds=3)
+    Params(n_origins=100, n_nx=5, n_sources=50, n_matrix=200, rounds=3, mode="short")
     if SHORT
-    else Params(n_origins=1000, n_nx=10, n_sources=50, n_matrix=1000, rounds=5)
+    else Params(n_origins=1000, n_nx=10, n_sources=50, n_matrix=1000, rounds=5, mode="full")
 )
 
 
@@ -116,8 +121,9 @@ def load_oslo_graph() -> Graph:
 
 def load_demo_graph() -> Graph:
     """Synthetic irregular street grid of 100 x 100 nodes, directed with some one-ways."""
-    return grid_graph(100, 100, spacing=80.0, jitter=0.3, drop=0.08, diagonals=0.1,
-                      directed=True, seed=42)
+    return grid_graph(
+        100, 100, spacing=80.0, jitter=0.3, drop=0.08, diagonals=0.1, directed=True, seed=42
+    )
 
 
 @pytest.fixture(scope="session", params=["demo", "oslo"])
@@ -126,3 +132,9 @@ def bench_graph(request: pytest.FixtureRequest) -> tuple[str, Graph]:
     name = request.param
     g = load_demo_graph() if name == "demo" else load_oslo_graph()
     return name, g
+
+
+@pytest.fixture(scope="session")
+def bench_params() -> Params:
+    """Benchmark sizes for the current mode (``BENCH_SHORT``)."""
+    return PARAMS
