@@ -1,0 +1,102 @@
+"""Median speed-up ratios (anchor time / our time) from pytest-benchmark JSON output.
+
+Usage::
+
+    python benchmarks/ratios.py RESULT.json [--baseline benchmarks/baseline.json]
+                                            [--update-baseline] [--tolerance 0.30]
+
+Prints one row per benchmark group with ``anchor median / ours median`` for each
+anchor (networkx medians are multiplied by their ``extra_info["scale"]``). The
+ratio against scipy is compared with the committed baseline for the run's mode
+(``short`` or ``full``, from ``extra_info["mode"]``); the script exits with
+status 1 when any of them is more than ``tolerance`` (default 30 %) below its
+baseline. ``--update-baseline`` writes the measured scipy ratios into the
+baseline file for this mode instead.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+DEFAULT_BASELINE = Path(__file__).with_name("baseline.json")
+
+
+def load_ratios(result: Path) -> tuple[str, dict[str, dict[str, float]]]:
+    """Return (mode, {group: {anchor: anchor_median / ours_median}})."""
+    data = json.loads(result.read_text())
+    medians: dict[str, dict[str, float]] = defaultdict(dict)
+    modes = set()
+    for bench in data["benchmarks"]:
+        info: dict[str, Any] = bench.get("extra_info", {})
+        impl = info.get("impl")
+        if impl is None:
+            continue
+        modes.add(info.get("mode", "full"))
+        medians[bench["group"]][impl] = bench["stats"]["median"] * float(info.get("scale", 1.0))
+    if len(modes) > 1:
+        raise SystemExit(f"result mixes benchmark modes {sorted(modes)}")
+    ratios: dict[str, dict[str, float]] = {}
+    for group, impls in sorted(medians.items()):
+        ours = impls.get("ours")
+        if not ours:
+            continue
+        ratios[group] = {k: v / ours for k, v in sorted(impls.items()) if k != "ours"}
+        ratios[group]["_ours_s"] = ours
+    return (modes.pop() if modes else "full"), ratios
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("result", type=Path, help="pytest-benchmark --benchmark-json output")
+    parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
+    parser.add_argument("--update-baseline", action="store_true")
+    parser.add_argument("--tolerance", type=float, default=0.30)
+    args = parser.parse_args(argv)
+
+    mode, ratios = load_ratios(args.result)
+    anchors = sorted({a for r in ratios.values() for a in r if not a.startswith("_")})
+    print(f"mode: {mode}; cores: {os.cpu_count()}; ratio = anchor median / ours median")
+    print("| group | ours median (s) | " + " | ".join(anchors) + " |")
+    print("|---|---:|" + "---:|" * len(anchors))
+    for group, r in ratios.items():
+        cells = [f"{r[a]:.2f}x" if a in r else "-" for a in anchors]
+        print(f"| {group} | {r['_ours_s']:.4f} | " + " | ".join(cells) + " |")
+
+    baseline: dict[str, dict[str, float]] = (
+        json.loads(args.baseline.read_text()) if args.baseline.exists() else {}
+    )
+    if args.update_baseline:
+        baseline[mode] = {g: round(r["scipy"], 3) for g, r in ratios.items() if "scipy" in r}
+        args.baseline.write_text(json.dumps(baseline, indent=2, sort_keys=True) + "\n")
+        print(f"baseline for mode {mode!r} written to {args.baseline}")
+        return 0
+
+    base = baseline.get(mode, {})
+    if not base:
+        print(f"no baseline for mode {mode!r} in {args.baseline}; nothing to compare")
+        return 0
+    failed = []
+    for group, ref in sorted(base.items()):
+        got = ratios.get(group, {}).get("scipy")
+        if got is None:
+            print(f"warning: baseline group {group!r} missing from the result")
+            continue
+        floor = ref * (1.0 - args.tolerance)
+        status = "ok" if got >= floor else "REGRESSION"
+        print(f"{group}: vs scipy {got:.2f}x (baseline {ref:.2f}x, floor {floor:.2f}x) {status}")
+        if got < floor:
+            failed.append(group)
+    if failed:
+        print(f"ratio against scipy regressed >{args.tolerance:.0%} in: {', '.join(failed)}")
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,315 @@
+"""Side-by-side benchmarks of :mod:`sim.paths` against scipy, igraph, networkx and pandana.
+
+Run::
+
+    PYTHONPATH=. python -m pytest benchmarks --benchmark-enable \\
+        --benchmark-json=.benchmarks/paths.json
+    python benchmarks/ratios.py .benchmarks/paths.json
+
+Each benchmark group (``<case>[<graph>]``) times the same job for every
+implementation. networkx is timed on a few origins and its time is scaled up
+(``extra_info["scale"]``); :mod:`benchmarks.ratios` applies the scale. Our
+kernels are compiled (first call) before timing.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from collections.abc import Callable
+from typing import Any
+
+import numpy as np
+import pytest
+
+from sim.paths import Graph, many_to_many, multi_source, one_to_all
+
+PANDANA_MAXDIST = 30_000.0  # metres; covers the whole Oslo-east graph
+
+
+class Anchors:
+    """Lazily built anchor representations of one graph (built outside timing)."""
+
+    def __init__(self, name: str, graph: Graph, params: Any) -> None:
+        self.name = name
+        self.graph = graph
+        self.params = params
+        n = graph.n_nodes
+        rng = np.random.default_rng(20240601)
+        self.origins = rng.choice(n, min(params.n_origins, n), replace=False)
+        self.sources = rng.choice(n, params.n_sources, replace=False)
+        self.matrix_o = rng.choice(n, min(params.n_matrix, n), replace=False)
+        self.matrix_d = rng.choice(n, min(params.n_matrix, n), replace=False)
+        tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(graph.indptr))
+        heads = graph.indices.astype(np.int64)
+        # collapse parallel arcs to their minimum (scipy would sum duplicates)
+        order = np.lexsort((graph.weights, heads, tails))
+        t, h, w = tails[order], heads[order], graph.weights[order]
+        first = np.ones(t.size, dtype=bool)
+        first[1:] = (t[1:] != t[:-1]) | (h[1:] != h[:-1])
+        self.edges = (t[first], h[first], w[first])
+        self._warm()
+
+    def _warm(self) -> None:
+        g, o = self.graph, self.origins[:2]
+        one_to_all(g, o)
+        one_to_all(g, o, cutoff=self.params.cutoff)
+        many_to_many(g, o, o)
+        multi_source(g, o)
+
+    @functools.cached_property
+    def reversed(self) -> Graph:
+        return self.graph.reversed()
+
+    @functools.cached_property
+    def scipy(self) -> Any:
+        import scipy.sparse as sp
+
+        t, h, w = self.edges
+        n = self.graph.n_nodes
+        indptr = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(np.bincount(t, minlength=n), out=indptr[1:])
+        m = sp.csr_matrix((w, h.astype(np.int32), indptr), shape=(n, n))
+        assert m.nnz == t.size  # explicit zero weights kept
+        return m
+
+    @functools.cached_property
+    def scipy_t(self) -> Any:
+        return self.scipy.T.tocsr()
+
+    @functools.cached_property
+    def igraph(self) -> Any:
+        import igraph as ig
+
+        t, h, w = self.edges
+        return ig.Graph(
+            n=self.graph.n_nodes,
+            edges=np.column_stack([t, h]).tolist(),
+            directed=True,
+            edge_attrs={"weight": w.tolist()},
+        )
+
+    @functools.cached_property
+    def networkx(self) -> Any:
+        import networkx as nx
+
+        G = nx.DiGraph()
+        G.add_nodes_from(range(self.graph.n_nodes))
+        t, h, w = self.edges
+        G.add_weighted_edges_from(zip(t.tolist(), h.tolist(), w.tolist(), strict=True))
+        return G
+
+    @functools.cached_property
+    def pandana(self) -> Any:
+        try:
+            import pandana as pdna
+            import pandas as pd
+        except ImportError as exc:  # pragma: no cover - depends on the environment
+            pytest.skip(f"pandana not installed/importable: {exc}")
+        g = self.graph
+        if g.x is None or g.y is None:
+            pytest.skip("pandana needs node coordinates")
+        t, h, w = self.edges
+        idx = np.arange(g.n_nodes)
+        net = pdna.Network(
+            pd.Series(g.x, index=idx),
+            pd.Series(g.y, index=idx),
+            pd.Series(t),
+            pd.Series(h),
+            pd.DataFrame({"w": w}),
+            twoway=False,
+        )
+        net.set_pois(
+            "fac",
+            PANDANA_MAXDIST,
+            1,
+            pd.Series(g.x[self.sources]),
+            pd.Series(g.y[self.sources]),
+        )
+        return net
+
+    @functools.cached_property
+    def ours_one_to_all(self) -> np.ndarray:
+        return one_to_all(self.graph, self.origins)
+
+
+_ANCHORS: dict[str, Anchors] = {}
+
+
+@pytest.fixture(scope="session")
+def anchors(bench_graph: tuple[str, Graph], bench_params: Any) -> Anchors:
+    name, graph = bench_graph
+    if name not in _ANCHORS:
+        _ANCHORS[name] = Anchors(name, graph, bench_params)
+    return _ANCHORS[name]
+
+
+def _run(
+    benchmark: Any,
+    a: Anchors,
+    case: str,
+    impl: str,
+    fn: Callable[[], Any],
+    rounds: int,
+    scale: float = 1.0,
+) -> Any:
+    benchmark.group = f"{case}[{a.name}]"
+    benchmark.extra_info.update(
+        {
+            "impl": impl,
+            "case": case,
+            "graph": a.name,
+            "mode": a.params.mode,
+            "scale": scale,
+            "n_nodes": a.graph.n_nodes,
+            "n_arcs": a.graph.n_arcs,
+        }
+    )
+    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
+
+
+def _slow_rounds(a: Anchors) -> int:
+    return 1 if a.params.mode == "full" else 2
+
+
+# --------------------------------------------------------------- one-to-all
+
+
+@pytest.mark.parametrize("impl", ["ours", "scipy", "igraph", "networkx"])
+def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
+    a, o = anchors, anchors.origins
+    if impl == "ours":
+        res = _run(
+            benchmark, a, "one_to_all", impl, lambda: one_to_all(a.graph, o), a.params.rounds
+        )
+        np.testing.assert_array_equal(res, a.ours_one_to_all)
+    elif impl == "scipy":
+        from scipy.sparse.csgraph import dijkstra
+
+        m = a.scipy
+        res = _run(benchmark, a, "one_to_all", impl, lambda: dijkstra(m, indices=o), 3)
+        np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-9)
+    elif impl == "igraph":
+        ig = a.igraph
+        res = _run(
+            benchmark,
+            a,
+            "one_to_all",
+            impl,
+            lambda: ig.distances(source=o.tolist(), weights="weight", mode="out"),
+            _slow_rounds(a),
+        )
+        np.testing.assert_allclose(np.array(res), a.ours_one_to_all, rtol=1e-9)
+    else:
+        _networkx_case(benchmark, a, "one_to_all", None)
+
+
+@pytest.mark.parametrize("impl", ["ours", "scipy", "networkx"])
+def test_one_to_all_cutoff(benchmark: Any, anchors: Anchors, impl: str) -> None:
+    a, o, c = anchors, anchors.origins, anchors.params.cutoff
+    case = f"one_to_all_{c / 1000:g}km"
+    if impl == "ours":
+        _run(benchmark, a, case, impl, lambda: one_to_all(a.graph, o, cutoff=c), a.params.rounds)
+    elif impl == "scipy":
+        from scipy.sparse.csgraph import dijkstra
+
+        m = a.scipy
+        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o, limit=c), 3)
+        exp = np.where(a.ours_one_to_all <= c, a.ours_one_to_all, np.inf)
+        np.testing.assert_allclose(res, exp, rtol=1e-9)
+    else:
+        _networkx_case(benchmark, a, case, c)
+
+
+def _networkx_case(benchmark: Any, a: Anchors, case: str, cutoff: float | None) -> None:
+    import networkx as nx
+
+    G = a.networkx
+    sub = a.origins[: a.params.n_nx].tolist()
+
+    def job() -> list[dict[int, float]]:
+        return [
+            nx.single_source_dijkstra_path_length(G, s, cutoff=cutoff, weight="weight") for s in sub
+        ]
+
+    res = _run(benchmark, a, case, "networkx", job, 1, scale=len(a.origins) / len(sub))
+    ref = a.ours_one_to_all
+    for i, lengths in enumerate(res):
+        nodes = np.fromiter(lengths.keys(), dtype=np.int64)
+        vals = np.fromiter(lengths.values(), dtype=np.float64)
+        np.testing.assert_allclose(vals, ref[i, nodes], rtol=1e-9)
+
+
+# ---------------------------------------------------------- nearest facility
+
+
+@pytest.mark.parametrize("impl", ["ours", "scipy", "pandana"])
+def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
+    """Distance from every node *to* its nearest of the sources (reverse search)."""
+    a, s = anchors, anchors.sources
+    case = f"nearest_{len(s)}"
+    exp, _ = multi_source(a.reversed, s)
+    if impl == "ours":
+        rev = a.reversed
+        dist, _ = _run(benchmark, a, case, impl, lambda: multi_source(rev, s), a.params.rounds)
+        np.testing.assert_array_equal(dist, exp)
+    elif impl == "scipy":
+        from scipy.sparse.csgraph import dijkstra
+
+        mt = a.scipy_t
+
+        def job() -> Any:
+            return dijkstra(mt, indices=s, min_only=True, return_predecessors=True)
+
+        dist, _, _ = _run(benchmark, a, case, impl, job, a.params.rounds)
+        np.testing.assert_allclose(dist, exp, rtol=1e-9)
+    else:
+        net = a.pandana
+        res = _run(
+            benchmark,
+            a,
+            case,
+            impl,
+            lambda: net.nearest_pois(PANDANA_MAXDIST, "fac", num_pois=1),
+            _slow_rounds(a),
+        )
+        got = res[1].to_numpy()
+        ok = np.isclose(got, exp, rtol=1e-3, atol=0.5) | (np.isinf(exp) & (got >= PANDANA_MAXDIST))
+        # pandana snaps facilities by coordinates; coincident nodes may differ
+        benchmark.extra_info["agree_fraction"] = float(ok.mean())
+        assert ok.mean() > 0.9
+
+
+# ------------------------------------------------------------------- matrix
+
+
+@pytest.mark.parametrize("impl", ["ours", "scipy", "pandana"])
+def test_matrix(benchmark: Any, anchors: Anchors, impl: str) -> None:
+    a, o, d = anchors, anchors.matrix_o, anchors.matrix_d
+    case = f"matrix_{len(o)}x{len(d)}"
+    if impl == "ours":
+        res = _run(benchmark, a, case, impl, lambda: many_to_many(a.graph, o, d), a.params.rounds)
+        assert res.shape == (len(o), len(d))
+    elif impl == "scipy":
+        from scipy.sparse.csgraph import dijkstra
+
+        m = a.scipy
+        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o)[:, d], 3)
+        np.testing.assert_allclose(res, many_to_many(a.graph, o, d), rtol=1e-9)
+    else:
+        net = a.pandana
+        na, nb = np.repeat(o, len(d)), np.tile(d, len(o))
+        res = _run(
+            benchmark,
+            a,
+            case,
+            impl,
+            lambda: net.shortest_path_lengths(na, nb, imp_name="w"),
+            _slow_rounds(a),
+        )
+        ours = many_to_many(a.graph, o, d).ravel()
+        got = np.asarray(res, dtype=np.float64)
+        fin = np.isfinite(ours)
+        benchmark.extra_info["max_abs_err_m"] = float(np.abs(got[fin] - ours[fin]).max())
+        assert np.allclose(got[fin], ours[fin], rtol=1e-3, atol=1.0)
+        assert math.isfinite(benchmark.extra_info["max_abs_err_m"])
