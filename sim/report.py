@@ -73,7 +73,7 @@ h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin
 .meta{color:#666}
 table{border-collapse:collapse;margin:.6em 0 1.2em}
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.num{text-align:right;font-variant-numeric:tabular-nums}
+th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
 .pass{color:#1a7f1a;font-weight:bold}.fail{color:#b00020;font-weight:bold}
 .banner{border:3px solid #b00020;background:#fde8ea;color:#600;padding:.8em 1em;
 margin:1em 0;font-size:1.1em}
@@ -217,10 +217,13 @@ def goal_table(summary: dict[str, Any]) -> Table:
         goal = summary["goals"][key]
         signed = key == "nullvekst"
         verdict, cls = _verdict(goal.get("pass"))
-        rows.append([term(GOAL_TERMS, key), _pct(goal.get("value"), signed),
-                     _pct(goal.get("target"), signed), verdict, _pp(goal.get("margin"))])
+        target = _pct(goal.get("target"), signed)
+        if goal.get("target_rule"):
+            target += f" ({goal['target_rule']})"
+        rows.append([term(GOAL_TERMS, key), _pct(goal.get("value"), signed), target, verdict,
+                     _pp(goal.get("margin"))])
         classes.append(["", "num", "num", cls, "num"])
-    return Table(["Mål (goal)", "Verdi (value)", "Mål­verdi (target)", "Resultat (verdict)",
+    return Table(["Mål (goal)", "Verdi (value)", "Målverdi (target)", "Resultat (verdict)",
                   "Margin"], rows, "Margin: how far the value is on the right side of "
                  "the target, in percentage points (negative = goal missed).", classes)
 
