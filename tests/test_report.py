@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 import json
+import os
 import re
 import shutil
 import subprocess
@@ -158,6 +159,8 @@ def _chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedPro
 def test_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
     binary = shutil.which("chromium") or shutil.which("chromium-browser")
     if binary is None:
+        if os.environ.get("BAERUM_SIM_REQUIRE_CHROMIUM"):
+            pytest.fail("chromium not found, but BAERUM_SIM_REQUIRE_CHROMIUM is set (.ci/run)")
         pytest.skip("chromium not installed (CI installs it in .ci/run)")
     shot = tmp_path / "shot.png"
     run = _chromium(binary, tmp_path / "profile1", f"--screenshot={shot}",
