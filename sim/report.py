@@ -2,8 +2,9 @@
 
 The HTML file embeds every plot as a base64 ``data:`` URI and carries its CSS inline;
 it loads nothing from the network and runs no scripts. ``report.md`` beside it links
-copies of the same PNGs by relative path. Both say prominently when a result rests on
-synthetic, proxy or estimated data.
+copies of the same PNGs by relative path, in ``report_files/<scenario>/`` and
+``report_files/compare/`` (the output of :func:`sim.compare.compare_results`). Both say
+prominently when a result rests on synthetic, proxy or estimated data.
 """
 
 from __future__ import annotations
@@ -309,8 +310,8 @@ def warning_lines(results: list[Result]) -> list[str]:
     return lines
 
 
-def result_figures(result: Result) -> list[Figure]:
-    """The result's PNGs, the known plots first."""
+def result_figures(result: Result, files: str) -> list[Figure]:
+    """The result's PNGs, the known plots first; copies go to ``<files>/<key>/``."""
     pngs = sorted(result.path.glob("*.png"))
     order = list(PLOT_CAPTIONS)
     pngs.sort(key=lambda p: (order.index(p.name) if p.name in order else len(order), p.name))
@@ -320,11 +321,11 @@ def result_figures(result: Result) -> list[Figure]:
         if caption is None and p.stem.startswith("access_"):
             function = p.stem.removeprefix("access_")
             caption = f"Gangavstand til {term(FUNCTION_TERMS, function)} (walking distance map)"
-        figures.append(Figure(p, f"{result.key}/{p.name}", caption or p.stem))
+        figures.append(Figure(p, f"{files}/{result.key}/{p.name}", caption or p.stem))
     return figures
 
 
-def scenario_section(result: Result) -> Section:
+def scenario_section(result: Result, files: str) -> Section:
     """Everything about one result."""
     s = result.summary
     info = s["scenario"]
@@ -339,15 +340,20 @@ def scenario_section(result: Result) -> Section:
     blocks.append(meta)
     if s.get("data_note"):
         blocks.append(f"Data: {s['data_note']}")
-    blocks += [goal_table(s), mode_table(s), access_table(s), *result_figures(result)]
+    blocks += [goal_table(s), mode_table(s), access_table(s), *result_figures(result, files)]
     return Section(f"Scenario {result.name}", blocks)
 
 
-def comparison_section(results: list[Result], compare_dir: Path) -> Section:
-    """Side-by-side goals and mode shares, and the plots of :func:`sim.compare.compare_results`."""
+def comparison_section(results: list[Result], files_dir: Path) -> Section:
+    """Side-by-side goals and mode shares, and the plots of :func:`sim.compare.compare_results`.
+
+    The comparison is written to ``<files_dir>/compare/``.
+    """
     from sim.compare import compare_results
 
+    compare_dir = files_dir / "compare"
     compare_results([r.path for r in results], out=compare_dir)
+    files = files_dir.name
     header = ["Mål (goal)", *[r.name for r in results]]
     rows, classes = [], []
     for key in GOAL_TERMS:
@@ -367,9 +373,10 @@ def comparison_section(results: list[Result], compare_dir: Path) -> Section:
                                            for r in results]] for m in MODE_TERMS],
                   "Mode shares side by side, final year.",
                   [["", *["num"] * len(results)] for _ in MODE_TERMS])
-    figures = [Figure(compare_dir / "goals_compare.png", "compare/goals_compare.png",
+    figures = [Figure(compare_dir / "goals_compare.png", f"{files}/compare/goals_compare.png",
                       "Målene side om side (goals side by side; green = holds, dashed = target)"),
-               Figure(compare_dir / "mode_shares_compare.png", "compare/mode_shares_compare.png",
+               Figure(compare_dir / "mode_shares_compare.png",
+                      f"{files}/compare/mode_shares_compare.png",
                       "Reisemiddelfordeling side om side (mode shares side by side)")]
     return Section("Sammenligning (comparison)", [goals, modes, *figures])
 
@@ -389,11 +396,11 @@ def provenance_section(results: list[Result]) -> Section:
     return Section("Datagrunnlag (data provenance)", blocks)
 
 
-def build_sections(results: list[Result], compare_dir: Path) -> list[Section]:
-    """All sections of the report, in order."""
-    sections = [scenario_section(r) for r in results]
+def build_sections(results: list[Result], files_dir: Path) -> list[Section]:
+    """All sections of the report, in order; plot files belong in ``files_dir``."""
+    sections = [scenario_section(r, files_dir.name) for r in results]
     if len(results) >= 2:
-        sections.append(comparison_section(results, compare_dir))
+        sections.append(comparison_section(results, files_dir))
     sections.append(provenance_section(results))
     return sections
 
@@ -506,14 +513,15 @@ def write_report(result_dirs: list[Path], out: Path | None = None) -> Path:
     html_path.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=".report.", suffix=".tmp", dir=html_path.parent))
     try:
-        sections = build_sections(results, tmp / "compare")
+        files = html_path.stem + "_files"
+        sections = build_sections(results, tmp / files)
         names = ", ".join(r.name for r in results)
         title = f"baerum-sim rapport (report): {names}"
         date = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
         banner = warning_lines(results)
         for section in sections:
             for block in section.blocks:
-                if isinstance(block, Figure) and not block.name.startswith("compare/"):
+                if isinstance(block, Figure) and not (tmp / block.name).exists():
                     target = tmp / block.name
                     target.parent.mkdir(parents=True, exist_ok=True)
                     shutil.copyfile(block.path, target)

@@ -95,7 +95,7 @@ def test_report_content(report: Path, results: dict[str, Path]) -> None:
         assert re.search(rf"<td>{re.escape(name)}</td><td class=\"status-synthetic\">"
                          r"syntetisk \(synthetic\)</td>", provenance), name
     assert "Sammenligning (comparison)" in text
-    assert (report.parent / "compare" / "goals_compare.png").is_file()
+    assert (report.parent / "report_files" / "compare" / "goals_compare.png").is_file()
 
 
 def test_report_markdown_links_exist(report: Path) -> None:
@@ -109,17 +109,24 @@ def test_report_markdown_links_exist(report: Path) -> None:
     assert "SYNTHETIC DATA" in text and LABELS[0] in text
 
 
-def test_report_escapes_text(results: dict[str, Path], tmp_path: Path) -> None:
+def test_report_escapes_text_and_warns_on_proxies(results: dict[str, Path],
+                                                  tmp_path: Path) -> None:
     result = tmp_path / "evil"
     shutil.copytree(results["demo"], result)
     summary = json.loads((result / "summary.json").read_text())
     summary["scenario"]["description"] = '<script>alert("x")</script> & <b>'
+    summary["synthetic"] = False
+    layers = summary["manifest"]["data"]["layers"]
+    for name in layers:
+        layers[name]["status"] = "proxy" if name == "streets" else "real"
     (result / "summary.json").write_text(json.dumps(summary))
     out = tmp_path / "r" / "evil.html"
     assert main(["report", str(result), "--out", str(out)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "<script" not in text
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in text
+    banner = text[text.index('id="data-warning"'):text.index("</div>")]
+    assert "streets (proxy)" in banner and "SYNTHETIC" not in banner
     assert out.with_suffix(".md").is_file()
 
 
