@@ -137,6 +137,8 @@ def rerun(result_dir: Path, out: Path | None = None, quiet: bool = True) -> int:
     result_dir = Path(result_dir)
     if not result_dir.is_dir():
         raise InputError(f"{result_dir}: results directory not found")
+    if out is not None and Path(out).resolve() == result_dir.resolve():
+        raise InputError(f"{out}: --out must not be the result being checked")
     old = read_summary(result_dir)
     for line in manifest_warnings(old):
         print(line, file=sys.stderr)
