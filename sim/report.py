@@ -146,10 +146,12 @@ def load_results(result_dirs: list[Path]) -> list[Result]:
         if not d.is_dir():
             raise InputError(f"{d}: results directory not found")
         summary = read_summary(d)
+        if not isinstance(summary, dict):
+            raise InputError(f"{d / 'summary.json'}: not a baerum-sim summary (not an object)")
         missing = [k for k in _REQUIRED if not isinstance(summary.get(k), dict)]
-        missing += [f"goals.{g}" for g in GOAL_TERMS
-                    if not isinstance(summary.get("goals", {}).get(g), dict)]
-        if missing or "name" not in summary.get("scenario", {}):
+        goals = summary.get("goals") if isinstance(summary.get("goals"), dict) else {}
+        missing += [f"goals.{g}" for g in GOAL_TERMS if not isinstance(goals.get(g), dict)]
+        if missing or "name" not in summary["scenario"]:
             what = ", ".join(missing) or "scenario.name"
             raise InputError(f"{d / 'summary.json'}: not a baerum-sim summary (missing {what})")
         key = _safe_name(str(summary["scenario"]["name"]))
@@ -162,7 +164,8 @@ def load_results(result_dirs: list[Path]) -> list[Result]:
 
 
 def _safe_name(name: str) -> str:
-    return "".join(c if c.isalnum() or c in "-_." else "_" for c in name) or "result"
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).lstrip(".")
+    return safe or "result"
 
 
 # --- formatting -----------------------------------------------------------------------

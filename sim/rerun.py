@@ -140,6 +140,8 @@ def rerun(result_dir: Path, out: Path | None = None, quiet: bool = True) -> int:
     if out is not None and Path(out).resolve() == result_dir.resolve():
         raise InputError(f"{out}: --out must not be the result being checked")
     old = read_summary(result_dir)
+    if not isinstance(old, dict) or not isinstance(old.get("manifest"), dict):
+        raise InputError(f"{result_dir / 'summary.json'}: no manifest; cannot rerun")
     for line in manifest_warnings(old):
         print(line, file=sys.stderr)
     if out is not None:
