@@ -44,6 +44,20 @@ def _cmd_compare(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    out = write_report([Path(d) for d in args.results], out=args.out)
+    print(f"report written to {out} (and {out.with_suffix('.md')})")
+    return 0
+
+
+def _cmd_rerun(args: argparse.Namespace) -> int:
+    from sim.rerun import rerun
+
+    return rerun(Path(args.result), out=args.out, quiet=args.quiet)
+
+
 def _cmd_data_fetch(args: argparse.Namespace) -> int:
     from sim.data import fetch_region
 
@@ -95,6 +109,17 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", nargs="+", help="results directories")
     p.add_argument("--out", type=Path, default=None,
                    help="output directory (default results/compare_<names>/)")
+
+    p = add("report", _cmd_report, "HTML and Markdown report of one or more results")
+    p.add_argument("results", nargs="+", help="results directories")
+    p.add_argument("--out", type=Path, default=None, help="HTML file or directory "
+                   "(default results/report_<names>/report.html; report.md beside it)")
+
+    p = add("rerun", _cmd_rerun, "rerun a result from its manifest and check the numbers match")
+    p.add_argument("result", help="results directory")
+    p.add_argument("--out", type=Path, default=None,
+                   help="where to write the new result (default: a temporary directory)")
+    p.add_argument("--quiet", action="store_true", help="no progress output")
 
     data = sub.add_parser("data", help="fetch, import and describe region data")
     dsub = data.add_subparsers(dest="data_command", required=True)

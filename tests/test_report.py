@@ -1,0 +1,234 @@
+"""``baerum-sim report`` and ``baerum-sim rerun`` on the two demo results."""
+
+from __future__ import annotations
+
+import base64
+import io
+import json
+import os
+import re
+import shutil
+import subprocess
+from html.parser import HTMLParser
+from pathlib import Path
+
+import matplotlib.image as mpimg
+import pytest
+
+from sim.cli import main
+from sim.rerun import diff_summaries
+
+SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
+PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+LABELS = (
+    "90 %-regelen (placement of growth)",
+    "Nullvekst (car vehicle-km change)",
+    "Kortreist hverdag (everyday basket within walking distance)",
+    "Gange (walk)", "Sykkel (bike)", "Kollektiv (PT)", "Bil (car)",
+)
+
+
+@pytest.fixture(scope="module")
+def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """The two demo scenarios, run once through the CLI."""
+    out = tmp_path_factory.mktemp("report_results")
+    dirs = {}
+    for name in ("demo", "demo_spredt"):
+        target = out / name
+        assert main(["run", str(SCENARIOS / f"{name}.toml"), "--out", str(target),
+                     "--quiet"]) == 0
+        dirs[name] = target
+    return dirs
+
+
+@pytest.fixture(scope="module")
+def report(results: dict[str, Path], tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The HTML report of both results."""
+    out = tmp_path_factory.mktemp("report") / "rep"
+    assert main(["report", str(results["demo"]), str(results["demo_spredt"]),
+                 "--out", str(out)]) == 0
+    return out / "report.html"
+
+
+class _Tags(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.tags: list[tuple[str, dict[str, str | None]]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.tags.append((tag, dict(attrs)))
+
+
+def _tags(text: str) -> list[tuple[str, dict[str, str | None]]]:
+    parser = _Tags()
+    parser.feed(text)
+    return parser.tags
+
+
+def test_report_html_is_self_contained(report: Path) -> None:
+    text = report.read_text(encoding="utf-8")
+    tags = _tags(text)
+    assert 'src="http' not in text
+    assert not [t for t, _ in tags if t in ("script", "link", "iframe", "object", "embed")]
+    assert "@import" not in text and "url(" not in text
+    images = [a for t, a in tags if t == "img"]
+    assert len(images) >= 20  # 9 plots per result and 2 comparison plots
+    for attrs in images:
+        src = attrs["src"] or ""
+        assert src.startswith("data:image/png;base64,")
+        data = base64.b64decode(src.removeprefix("data:image/png;base64,"), validate=True)
+        assert data.startswith(PNG_SIGNATURE)
+        pixels = mpimg.imread(io.BytesIO(data), format="png")
+        assert pixels.ndim == 3 and pixels.shape[0] > 50 and pixels.shape[1] > 50
+
+
+def test_report_content(report: Path, results: dict[str, Path]) -> None:
+    text = report.read_text(encoding="utf-8")
+    for label in LABELS:
+        assert label in text
+    assert 'id="data-warning"' in text and "SYNTHETIC DATA" in text
+    provenance = text[text.index("Datagrunnlag (data provenance)"):]
+    layers = json.loads((results["demo"] / "summary.json").read_text())["manifest"]["data"]
+    assert layers["layers"]
+    for name, info in layers["layers"].items():
+        assert info["status"] == "synthetic"
+        assert re.search(rf"<td>{re.escape(name)}</td><td class=\"status-synthetic\">"
+                         r"syntetisk \(synthetic\)</td>", provenance), name
+    assert "Sammenligning (comparison)" in text
+    assert (report.parent / "report_files" / "compare" / "goals_compare.png").is_file()
+
+
+def test_report_markdown_links_exist(report: Path) -> None:
+    md = report.with_name("report.md")
+    text = md.read_text(encoding="utf-8")
+    links = re.findall(r"!\[[^\]]*\]\(([^)]+)\)", text)
+    assert len(links) == text.count("![") >= 20
+    for link in links:
+        assert not link.startswith(("/", "http")), link
+        assert (md.parent / link).read_bytes().startswith(PNG_SIGNATURE), link
+    assert "SYNTHETIC DATA" in text and LABELS[0] in text
+
+
+def test_report_escapes_text_and_warns_on_proxies(results: dict[str, Path],
+                                                  tmp_path: Path) -> None:
+    result = tmp_path / "evil"
+    shutil.copytree(results["demo"], result)
+    summary = json.loads((result / "summary.json").read_text())
+    summary["scenario"]["description"] = '<script>alert("x")</script> & <b>'
+    summary["synthetic"] = False
+    layers = summary["manifest"]["data"]["layers"]
+    for name in layers:
+        layers[name]["status"] = "proxy" if name == "streets" else "real"
+    (result / "summary.json").write_text(json.dumps(summary))
+    out = tmp_path / "r" / "evil.html"
+    assert main(["report", str(result), "--out", str(out)]) == 0
+    text = out.read_text(encoding="utf-8")
+    assert "<script" not in text
+    assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in text
+    banner = text[text.index('id="data-warning"'):text.index("</div>")]
+    assert "streets (proxy)" in banner and "SYNTHETIC" not in banner
+    assert out.with_suffix(".md").is_file()
+
+
+def test_report_bad_input_one_line(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["report", str(tmp_path / "missing")]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("error: ") and err.count("\n") == 1
+    (tmp_path / "bad").mkdir()
+    (tmp_path / "bad" / "summary.json").write_text('{"scenario": {}}')
+    assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "not a baerum-sim summary" in err and err.count("\n") == 1
+    assert not (tmp_path / "o").exists()
+
+
+CHECK_SCRIPT = """<script>
+window.addEventListener('load', function () {
+  var imgs = Array.prototype.slice.call(document.images);
+  var ok = imgs.filter(function (i) { return i.complete && i.naturalWidth > 0; });
+  var p = document.createElement('p');
+  p.id = 'img-check';
+  p.textContent = 'IMGCHECK ' + ok.length + '/' + imgs.length;
+  document.body.appendChild(p);
+});
+</script>"""
+
+
+def _chromium(binary: str, profile: Path, *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [binary, "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic",
+         "--no-first-run", "--disable-background-networking", "--disable-component-update",
+         "--disable-sync", f"--user-data-dir={profile}", *args],
+        capture_output=True, text=True, timeout=90, check=False,
+    )
+
+
+def test_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:
+    binary = shutil.which("chromium") or shutil.which("chromium-browser")
+    if binary is None:
+        if os.environ.get("BAERUM_SIM_REQUIRE_CHROMIUM"):
+            pytest.fail("chromium not found, but BAERUM_SIM_REQUIRE_CHROMIUM is set (.ci/run)")
+        pytest.skip("chromium not installed (CI installs it in .ci/run)")
+    shot = tmp_path / "shot.png"
+    run = _chromium(binary, tmp_path / "profile1", f"--screenshot={shot}",
+                    "--window-size=1280,2000", report.resolve().as_uri())
+    assert shot.is_file(), run.stderr[-2000:]
+    pixels = mpimg.imread(shot)
+    assert pixels.shape[:2] == (2000, 1280)
+    assert pixels.std() > 0.01  # not a blank page
+
+    # The check script goes into a copy only: the report itself runs no scripts.
+    text = report.read_text(encoding="utf-8")
+    n_images = text.count("<img ")
+    check = report.with_name("check.html")
+    check.write_text(text.replace("</body>", CHECK_SCRIPT + "</body>"), encoding="utf-8")
+    try:
+        run = _chromium(binary, tmp_path / "profile2", "--virtual-time-budget=10000",
+                        "--dump-dom", check.resolve().as_uri())
+    finally:
+        check.unlink()
+    found = re.search(r'<p id="img-check">IMGCHECK (\d+)/(\d+)</p>', run.stdout)
+    assert found, run.stderr[-2000:]
+    assert int(found.group(2)) == n_images >= 20
+    assert found.group(1) == found.group(2), "some images did not load"
+
+
+def test_diff_summaries_ignores_volatile_keys() -> None:
+    old = {"created": "a", "goals": {"x": {"value": 0.1681}}, "years": [1, 2]}
+    new = {"created": "b", "goals": {"x": {"value": 0.1702}}, "years": [1, 3]}
+    diffs = [str(d) for d in diff_summaries(old, new)]
+    assert diffs == ["goals.x.value: 0.1681 → 0.1702", "years[1]: 2 → 3"]
+    assert diff_summaries(old, {**old, "created": "c"}) == []
+
+
+def test_rerun_reproduces(results: dict[str, Path], tmp_path: Path,
+                          capsys: pytest.CaptureFixture) -> None:
+    assert main(["rerun", str(results["demo"]), "--out", str(tmp_path / "new"),
+                 "--quiet"]) == 0
+    out, err = capsys.readouterr()
+    assert "numbers match" in out
+    assert "warning" not in err
+    old = json.loads((results["demo"] / "summary.json").read_text())
+    new = json.loads((tmp_path / "new" / "summary.json").read_text())
+    old.pop("created")
+    new.pop("created")
+    assert old == new
+
+
+def test_rerun_tampered_summary(results: dict[str, Path], tmp_path: Path,
+                                capsys: pytest.CaptureFixture) -> None:
+    tampered = tmp_path / "tampered"
+    shutil.copytree(results["demo_spredt"], tampered)
+    summary = json.loads((tampered / "summary.json").read_text())
+    summary["goals"]["nullvekst"]["value"] += 0.01
+    (tampered / "summary.json").write_text(json.dumps(summary))
+    assert main(["rerun", str(tampered), "--quiet"]) == 1
+    out = capsys.readouterr().out
+    assert "differs in 1 key" in out
+    assert re.search(r"goals\.nullvekst\.value: \S+ → \S+", out)
+
+
+def test_rerun_missing_directory(tmp_path: Path, capsys: pytest.CaptureFixture) -> None:
+    assert main(["rerun", str(tmp_path / "nope")]) == 2
+    err = capsys.readouterr().err
+    assert err == f"error: {tmp_path / 'nope'}: results directory not found\n"
