@@ -29,16 +29,9 @@ LABELS = (
 
 
 @pytest.fixture(scope="module")
-def results(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The two demo scenarios, run once through the CLI."""
-    out = tmp_path_factory.mktemp("report_results")
-    dirs = {}
-    for name in ("demo", "demo_spredt"):
-        target = out / name
-        assert main(["run", str(SCENARIOS / f"{name}.toml"), "--out", str(target),
-                     "--quiet"]) == 0
-        dirs[name] = target
-    return dirs
+def results(demo_results: dict[str, Path]) -> dict[str, Path]:
+    """The two demo scenarios, run once per session (conftest)."""
+    return demo_results
 
 
 @pytest.fixture(scope="module")
