@@ -1,209 +1,272 @@
-"""Demand stage: trips per resident, destination choice and mode choice.
+"""Demand stage: trips by purpose, destination choice and calibrated mode choice.
 
-Cells are grouped into square zones (``model.zone_size_m``). Each zone's residents
-make ``trips_per_person`` trips a day; the external zones (e.g. Oslo) take their
-``trip_share`` of them and the rest choose an internal destination by a logit over
-attraction and the mode-choice logsum. Mode choice is a multinomial logit over walk,
-bike, public transport and car, whose car share is split into driver and passenger.
+Each zone's residents make ``trips_per_person`` trips a day, split by purpose (work,
+school, shopping/service, leisure, escort, other). The external zones (e.g. Oslo)
+take their ``trip_share``; the other trips choose an internal destination by a logit
+over the purpose's attraction and the mode-choice logsum. Mode choice is a
+multinomial logit over walk, bike, public transport, car driver and car passenger,
+whose alternative-specific constants are calibrated to the region's travel survey
+(:func:`calibrate_ascs`).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
+from itertools import pairwise
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from sim.network import Network, nearest_nodes
-from sim.paths import many_to_many
-from sim.region import Region
+from sim.matrices import TravelTimes
 from sim.scenario import ModelParams
 
-MODES: tuple[str, ...] = ("walk", "bike", "pt", "car")
+#: Modes of the mode choice; ``car`` in summaries is driver plus passenger.
+MODES: tuple[str, ...] = ("walk", "bike", "pt", "car_driver", "car_passenger")
+SUMMARY_MODES: tuple[str, ...] = ("walk", "bike", "pt", "car")
+
+#: Trip purposes: share of trips [V facts §3, except school and other: E, the rest] and
+#: attraction weights per zone quantity.
+PURPOSES: dict[str, dict[str, Any]] = {
+    "work": {"share": 0.20, "attraction": {"jobs": 1.0}},
+    "school": {"share": 0.08, "attraction": {"school_places": 1.0, "residents": 0.02}},
+    "shopping_service": {"share": 0.26, "attraction": {"grocery": 400.0, "jobs": 0.3}},
+    "leisure": {"share": 0.20, "attraction": {"residents": 1.0, "recreation": 100.0}},
+    "escort": {"share": 0.10, "attraction": {"kindergarten_places": 1.0,
+                                              "school_places": 1.0, "residents": 0.1}},
+    "other": {"share": 0.16, "attraction": {"residents": 0.5, "jobs": 0.5}},
+}
+
+#: Trip length bands (km, road distance) of the trip length distribution.
+LENGTH_BANDS_KM: tuple[float, ...] = (0, 1, 3, 5, 10, 20, np.inf)
+
+def five_mode_targets(
+    shares: dict[str, float], driver: float = 0.55, passenger: float = 0.08
+) -> dict[str, float]:
+    """Five-mode calibration targets from survey shares of walk, bike, pt and car.
+
+    Survey shares rarely sum to one (Bærum 2018: 99 %, the rest other modes); the
+    remainder is spread evenly over the four modes, so each target moves by at most a
+    quarter of it. The car share is split by the driver/passenger ratio.
+    """
+    rest = (1.0 - sum(shares[m] for m in ("walk", "bike", "pt", "car"))) / 4
+    car = shares["car"] + rest
+    return {"walk": shares["walk"] + rest, "bike": shares["bike"] + rest,
+            "pt": shares["pt"] + rest, "car_driver": car * driver / (driver + passenger),
+            "car_passenger": car * passenger / (driver + passenger)}
+
+
+#: Default targets: Bærum travel survey 2018 (facts §3), national driver/passenger 55/8.
+DEFAULT_TARGETS = five_mode_targets({"walk": 0.20, "bike": 0.04, "pt": 0.18, "car": 0.57})
 
 
 @dataclass(frozen=True)
-class Zones:
-    """Zones: ``cell_zone`` maps each cell to its zone; ``table`` has one row per zone."""
+class DemandInputs:
+    """Per-zone quantities the demand model needs (internal zones only)."""
 
-    cell_zone: np.ndarray
-    table: pd.DataFrame
+    residents: np.ndarray
+    attraction: dict[str, np.ndarray]
+    external_share: np.ndarray
+    trips_per_person: float
+    area: np.ndarray
 
 
 @dataclass(frozen=True)
 class Demand:
-    """Daily trips of residents by mode, and the kilometres they cover."""
+    """Daily trips of residents: by mode, purpose and origin area, and kilometres."""
 
     year: int
     trips: dict[str, float]
     mode_shares: dict[str, float]
-    car_driver_trips: float
-    car_passenger_trips: float
+    car_split: dict[str, float]
     car_vkm: float
     pt_pkm: float
-    zones: pd.DataFrame
+    pt_boardings: float
+    by_purpose: dict[str, dict[str, float]]
+    by_area: dict[str, dict[str, float]]
+    length_distribution: dict[str, dict[str, float]]
+    ascs: dict[str, float]
+    zones: pd.DataFrame = field(repr=False)
 
 
-def zones_from_cells(region: Region, size_m: float) -> Zones:
-    """Group the region's cells into square zones of ``size_m`` metres."""
-    x = region.cells.x.to_numpy()
-    y = region.cells.y.to_numpy()
-    key = (np.floor((x - x.min()) / size_m).astype(np.int64) * 1_000_003
-           + np.floor((y - y.min()) / size_m).astype(np.int64))
-    uniq, zone = np.unique(key, return_inverse=True)
-    table = pd.DataFrame({"zone": np.arange(uniq.size)})
-    return Zones(cell_zone=zone, table=table)
+def _utilities(tt: TravelTimes, p: ModelParams, ascs: dict[str, float]) -> np.ndarray:
+    """Systematic utilities, shape (modes, origins, destinations); -inf = unavailable."""
+    b = p.beta_time_per_min
+    car_cost = p.car_cost_nok_per_km * tt.car_km + tt.parking_nok[None, :]
+    car_time = tt.car_min + tt.car_terminal_min
+    u = np.stack([
+        b * p.walk_weight * tt.walk_min,
+        ascs["bike"] + b * p.bike_weight * tt.bike_min,
+        ascs["pt"] + b * tt.pt_gen_min,
+        ascs["car_driver"] + b * car_time + p.beta_cost_per_nok * car_cost,
+        ascs["car_passenger"] + b * car_time,
+    ])
+    return np.where(np.isfinite(u), u, -np.inf)
 
 
-def _priority_zone(region: Region, zones: Zones) -> np.ndarray:
-    """Zones with at least one cell inside a priority area (parking is paid there)."""
-    x = region.cells.x.to_numpy()
-    y = region.cells.y.to_numpy()
-    flag = np.zeros(len(zones.table), bool)
-    for area in region.areas:
-        if area.priority:
-            inside = np.hypot(x - area.x, y - area.y) <= area.radius_m
-            flag[zones.cell_zone[inside]] = True
-    return flag
-
-
-def demand_from_network(
-    network: Network,
-    region: Region,
-    zones: Zones,
-    residents: np.ndarray,
-    jobs: np.ndarray,
-    params: ModelParams,
-    year: int,
-) -> Demand:
-    """Trips, mode shares, car vehicle-km and PT passenger-km of residents in a year.
-
-    Parameters
-    ----------
-    network
-        Graphs of the year.
-    region
-        For the cells' coordinates, priority areas and external zones.
-    zones
-        Zone of each cell.
-    residents, jobs
-        Per cell, existing plus new.
-    params
-        Model parameters.
-    year
-        The modelled year.
-    """
-    nz = len(zones.table)
-    pop_z = np.bincount(zones.cell_zone, weights=residents, minlength=nz)
-    jobs_z = np.bincount(zones.cell_zone, weights=jobs, minlength=nz)
-    # representative point: activity-weighted centroid of the zone's cells
-    w = residents + jobs + 1e-9
-    cx = np.bincount(zones.cell_zone, weights=w * region.cells.x.to_numpy(), minlength=nz)
-    cy = np.bincount(zones.cell_zone, weights=w * region.cells.y.to_numpy(), minlength=nz)
-    wz = np.bincount(zones.cell_zone, weights=w, minlength=nz)
-    cx, cy = cx / wz, cy / wz
-    active = np.flatnonzero(pop_z + jobs_z > 0)
-    ext = network.external
-    n_ext = len(ext)
-
-    skims = _skims(network, cx[active], cy[active], ext.node.to_numpy(), params)
-    utilities = _utilities(skims, params, _priority_zone(region, zones)[active], n_ext)
-    ls = np.logaddexp.reduce(np.stack(list(utilities.values())), axis=0)
-
-    produced = pop_z[active] * params.trips_per_person
-    ext_share = ext.trip_share.to_numpy(float) if n_ext else np.zeros(0)
-    internal = produced * (1.0 - ext_share.sum())
-    attraction = jobs_z[active] + 0.5 * pop_z[active]
-    n_int = active.size
-    with np.errstate(divide="ignore"):
-        score = np.log(attraction)[None, :] + params.destination_theta * ls[:, :n_int]
-    score -= score.max(axis=1, keepdims=True)
-    p_dest = np.exp(score)
-    p_dest /= p_dest.sum(axis=1, keepdims=True)
-    trips_od = np.zeros_like(ls)
-    trips_od[:, :n_int] = internal[:, None] * p_dest
-    trips_od[:, n_int:] = produced[:, None] * ext_share[None, :]
-
-    p_mode = {m: np.exp(u - ls) for m, u in utilities.items()}
-    trips = {m: float((trips_od * p).sum()) for m, p in p_mode.items()}
-    total = sum(trips.values())
-    car_km = skims["car_m"] / 1000.0
-    driver = params.car_driver_share
-    car_vkm = float((trips_od * p_mode["car"] * car_km).sum() * driver)
-    pt_pkm = float((trips_od * p_mode["pt"] * car_km).sum())
-    zone_table = pd.DataFrame(
-        {
-            "zone": active,
-            "x": cx[active],
-            "y": cy[active],
-            "residents": pop_z[active],
-            "jobs": jobs_z[active],
-            **{f"share_{m}": (trips_od * p_mode[m]).sum(axis=1) / np.maximum(produced, 1e-9)
-               for m in MODES},
-        }
-    )
-    return Demand(
-        year=year,
-        trips=trips,
-        mode_shares={m: trips[m] / total for m in MODES},
-        car_driver_trips=trips["car"] * driver,
-        car_passenger_trips=trips["car"] * (1 - driver),
-        car_vkm=car_vkm,
-        pt_pkm=pt_pkm,
-        zones=zone_table,
-    )
-
-
-def _skims(
-    network: Network, x: np.ndarray, y: np.ndarray, ext_nodes: np.ndarray, params: ModelParams
-) -> dict[str, np.ndarray]:
-    """Zone-to-zone (and zone-to-external) distances and times; intrazonal floor applied."""
-    floor = params.zone_size_m / 3.0
-    skims: dict[str, np.ndarray] = {}
-    for name, layer, graph in [
-        ("walk_m", "walk", network.walk),
-        ("bike_m", "bike", network.bike),
-        ("car_s", "car", network.car_time),
-        ("car_m", "car", network.car_length),
-    ]:
-        node, snap = nearest_nodes(network, x, y, layer)
-        dest = np.r_[node, ext_nodes]
-        mat = many_to_many(graph, node, dest)
-        if name.endswith("_s"):
-            speed = network.car_length.weights.sum() / max(network.car_time.weights.sum(), 1e-9)
-            floor_v = floor / speed
-            snap_v = snap / params.walk_speed_mps
-        else:
-            floor_v, snap_v = floor, snap
-        mat = mat + snap_v[:, None] + np.r_[snap_v, np.zeros(len(ext_nodes))][None, :]
-        skims[name] = np.maximum(mat, floor_v)
-    node, snap = nearest_nodes(network, x, y, "walk")
-    n = network.n_nodes
-    pt = many_to_many(network.pt, node, np.r_[node, ext_nodes] + n)
-    walk_s = params.walk_weight / params.walk_speed_mps
-    pt = pt + (snap * walk_s)[:, None] + np.r_[snap * walk_s, np.zeros(len(ext_nodes))][None, :]
-    np.fill_diagonal(pt[:, : len(node)], np.inf)  # no public transport within a zone
-    skims["pt_s"] = pt
-    return skims
-
-
-def _utilities(
-    skims: dict[str, np.ndarray], params: ModelParams, priority: np.ndarray, n_ext: int
-) -> dict[str, np.ndarray]:
-    """Systematic utility of each mode for every zone pair."""
-    b = params.beta_time_per_min
-    walk_min = skims["walk_m"] / params.walk_speed_mps / 60.0
-    bike_min = skims["bike_m"] / params.bike_speed_mps / 60.0
-    car_min = skims["car_s"] / 60.0 + params.car_access_min
-    parking = np.r_[priority * params.parking_cost_nok_priority,
-                    np.full(n_ext, params.parking_cost_nok_priority)]
-    car_cost = params.car_cost_nok_per_km * skims["car_m"] / 1000.0 + parking[None, :]
+def _mode_probabilities(u: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Logit probabilities per mode and the logsum; pairs no mode serves get zeros."""
+    ls = np.logaddexp.reduce(u, axis=0)
     with np.errstate(invalid="ignore"):
-        pt = np.where(np.isfinite(skims["pt_s"]),
-                      params.asc_pt + b * skims["pt_s"] / 60.0, -np.inf)
-    return {
-        "walk": params.asc_walk + b * params.walk_weight * walk_min,
-        "bike": params.asc_bike + b * bike_min,
-        "pt": pt,
-        "car": params.asc_car + b * car_min + params.beta_cost_per_nok * car_cost,
+        prob = np.exp(u - ls[None])
+    return np.nan_to_num(prob), ls
+
+
+def _od_trips(inputs: DemandInputs, ls: np.ndarray, theta: float) -> dict[str, np.ndarray]:
+    """Trips per purpose from each origin zone to each destination."""
+    n_int = inputs.residents.size
+    produced = inputs.residents * inputs.trips_per_person
+    internal = produced * (1.0 - inputs.external_share.sum())
+    out = {}
+    for purpose, spec in PURPOSES.items():
+        size = sum(w * inputs.attraction[k] for k, w in spec["attraction"].items())
+        with np.errstate(divide="ignore"):
+            score = np.log(size)[None, :] + theta * ls[:, :n_int]
+        best = score.max(axis=1, keepdims=True)
+        with np.errstate(invalid="ignore"):
+            p = np.exp(score - np.where(np.isfinite(best), best, 0.0))
+        p = np.nan_to_num(p)
+        total = p.sum(axis=1, keepdims=True)
+        p = np.divide(p, total, out=np.zeros_like(p), where=total > 0)
+        trips = np.zeros_like(ls)
+        trips[:, :n_int] = (spec["share"] * internal)[:, None] * p
+        trips[:, n_int:] = (spec["share"] * produced)[:, None] * inputs.external_share[None, :]
+        out[purpose] = trips
+    return out
+
+
+def _shares(trips_by_mode: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
+    total = sum(trips_by_mode.values())
+    share = {m: trips_by_mode[m] / total for m in MODES}
+    summary = {"walk": share["walk"], "bike": share["bike"], "pt": share["pt"],
+               "car": share["car_driver"] + share["car_passenger"]}
+    return summary, {"car_driver": share["car_driver"], "car_passenger": share["car_passenger"]}
+
+
+def mode_shares(tt: TravelTimes, inputs: DemandInputs, p: ModelParams,
+                ascs: dict[str, float]) -> dict[str, float]:
+    """Trip shares of the five modes (used by the calibration)."""
+    prob, ls = _mode_probabilities(_utilities(tt, p, ascs))
+    od = sum(_od_trips(inputs, ls, p.destination_theta).values())
+    trips = {m: float((od * prob[k]).sum()) for k, m in enumerate(MODES)}
+    total = sum(trips.values())
+    return {m: t / total for m, t in trips.items()}
+
+
+def calibrate_ascs(
+    tt: TravelTimes,
+    inputs: DemandInputs,
+    p: ModelParams,
+    targets: dict[str, float] | None = None,
+    tolerance: float = 1e-5,
+    max_iterations: int = 200,
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Alternative-specific constants that reproduce the target mode shares.
+
+    The classic iteration ``asc += ln(target / modelled)`` (walk fixed at 0), repeated
+    until every share is within ``tolerance``; deterministic. Returns the constants
+    and fit statistics.
+    """
+    targets = dict(targets or DEFAULT_TARGETS)
+    total = sum(targets.values())
+    targets = {m: targets[m] / total for m in MODES}
+    ascs = {"bike": 0.0, "pt": 0.0, "car_driver": 0.0, "car_passenger": 0.0}
+    shares = mode_shares(tt, inputs, p, ascs)
+    iteration, error = 0, 1.0
+    while iteration < max_iterations and error >= tolerance:
+        iteration += 1
+        step = {m: np.log(targets[m] / max(shares[m], 1e-12)) for m in MODES}
+        ascs = {m: ascs[m] + step[m] - step["walk"] for m in ascs}
+        shares = mode_shares(tt, inputs, p, ascs)
+        error = max(abs(shares[m] - targets[m]) for m in MODES)
+    fit = {
+        "iterations": iteration,
+        "converged": bool(error < tolerance),
+        "max_abs_error": float(error),
+        "targets": targets,
+        "modelled": shares,
+        "ascs": ascs,
     }
+    return ascs, fit
+
+
+def demand_from_travel_times(
+    tt: TravelTimes, inputs: DemandInputs, p: ModelParams, ascs: dict[str, float], year: int,
+    area_names: list[str] | None = None,
+) -> Demand:
+    """Trips, mode shares, car vehicle-km and PT passenger-km of residents in a year."""
+    prob, ls = _mode_probabilities(_utilities(tt, p, ascs))
+    od_by_purpose = _od_trips(inputs, ls, p.destination_theta)
+    od = sum(od_by_purpose.values())
+    by_mode = {m: od * prob[k] for k, m in enumerate(MODES)}
+    trips = {m: float(t.sum()) for m, t in by_mode.items()}
+    shares, split = _shares(trips)
+    car_vkm = float((by_mode["car_driver"] * np.where(by_mode["car_driver"] > 0, tt.car_km, 0))
+                    .sum())
+    pt_km = np.where(by_mode["pt"] > 0, tt.car_km, 0)  # road distance as PT distance proxy
+    pt_pkm = float((by_mode["pt"] * pt_km).sum())
+    boardings = np.nan_to_num(tt.pt_boardings, nan=np.nan)
+    pt_boardings = float(np.nansum(by_mode["pt"] * boardings)) if np.isfinite(
+        boardings).any() else float("nan")
+
+    by_purpose = {}
+    for purpose, trips_p in od_by_purpose.items():
+        t = {m: float((trips_p * prob[k]).sum()) for k, m in enumerate(MODES)}
+        by_purpose[purpose] = {"trips": sum(t.values()), **_shares(t)[0]}
+    by_area = {}
+    names = sorted(set(inputs.area.tolist()))
+    for name in names:
+        rows = inputs.area == name
+        t = {m: float(by_mode[m][rows].sum()) for m in MODES}
+        if sum(t.values()) > 0:
+            by_area[name] = {"trips": sum(t.values()), **_shares(t)[0]}
+    bands = list(pairwise(LENGTH_BANDS_KM))
+    km = np.where(np.isfinite(tt.car_km), tt.car_km, np.inf)
+    length = {}
+    for m in SUMMARY_MODES:
+        t = by_mode["car_driver"] + by_mode["car_passenger"] if m == "car" else by_mode[m]
+        hist = [float(t[(km >= lo) & (km < hi)].sum()) for lo, hi in bands]
+        total = sum(hist)
+        length[m] = {f"{lo:g}-{hi:g} km": h / total if total else 0.0
+                     for (lo, hi), h in zip(bands, hist, strict=True)}
+    zone_table = pd.DataFrame({
+        "residents": inputs.residents,
+        "area": inputs.area,
+        **{f"share_{m}": by_mode[m].sum(axis=1) / np.maximum(od.sum(axis=1), 1e-9)
+           for m in MODES},
+    })
+    return Demand(
+        year=year, trips=trips, mode_shares=shares, car_split=split, car_vkm=car_vkm,
+        pt_pkm=pt_pkm, pt_boardings=pt_boardings, by_purpose=by_purpose, by_area=by_area,
+        length_distribution=length, ascs=dict(ascs), zones=zone_table,
+    )
+
+
+def elasticities(
+    tt: TravelTimes, inputs: DemandInputs, p: ModelParams, ascs: dict[str, float]
+) -> dict[str, float]:
+    """Arc elasticities for a 10 % change (destinations re-chosen).
+
+    PT trips w.r.t. PT in-vehicle time and w.r.t. headway (the wait), car-driver trips
+    w.r.t. car running cost. NaN when the PT components are not available.
+    """
+    base = demand_from_travel_times(tt, inputs, p, ascs, 0).trips
+    f = np.log(1.1)
+
+    def pt_trips(extra: np.ndarray) -> float:
+        changed = replace(tt, pt_gen_min=tt.pt_gen_min + extra)
+        return demand_from_travel_times(changed, inputs, p, ascs, 0).trips["pt"]
+
+    out = {}
+    ivt = np.nan_to_num(tt.pt_ivt_min, nan=np.nan)
+    wait = np.nan_to_num(tt.pt_wait_min, nan=np.nan)
+    out["pt_wrt_in_vehicle_time"] = (
+        np.log(pt_trips(0.1 * np.nan_to_num(ivt)) / base["pt"]) / f
+        if np.isfinite(ivt).any() else float("nan"))
+    out["pt_wrt_headway"] = (
+        np.log(pt_trips(0.1 * p.wait_weight * np.nan_to_num(wait)) / base["pt"]) / f
+        if np.isfinite(wait).any() else float("nan"))
+    dear = p.model_copy(update={"car_cost_nok_per_km": p.car_cost_nok_per_km * 1.1})
+    car = demand_from_travel_times(tt, inputs, dear, ascs, 0).trips["car_driver"]
+    out["car_wrt_car_cost"] = float(np.log(car / base["car_driver"]) / f)
+    return {k: float(v) for k, v in out.items()}

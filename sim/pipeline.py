@@ -6,21 +6,40 @@ takes plain data. :func:`run_scenario` is what ``baerum-sim run`` calls.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import numpy as np
+import pandas as pd
 from tqdm import tqdm
 
 from sim import settings
 from sim.access import Access, access_from_network, facilities_for_year
-from sim.demand import Demand, Zones, demand_from_network, zones_from_cells
+from sim.demand import (
+    DEFAULT_TARGETS,
+    Demand,
+    DemandInputs,
+    calibrate_ascs,
+    demand_from_travel_times,
+    elasticities,
+    five_mode_targets,
+)
 from sim.goals import goals_from_results
 from sim.growth import Growth, growth_by_year
+from sim.matrices import (
+    TravelTimes,
+    Zones,
+    facility_zone_sums,
+    travel_times_from_network,
+    zone_sums,
+    zones_from_cells,
+)
 from sim.network import Network, network_from_region, network_state
 from sim.region import Region
 from sim.regions import load_region
-from sim.scenario import Scenario, scenario_from_text, scenario_text
+from sim.scenario import Scenario, Streets, Transit, scenario_from_text, scenario_text
 
 
 @dataclass(frozen=True)
@@ -34,6 +53,7 @@ class YearState:
     access: Access
     demand: Demand
     network: Network
+    demand_inputs: DemandInputs
 
 
 @dataclass(frozen=True)
@@ -45,6 +65,8 @@ class Simulation:
     years: dict[int, YearState]
     goals: dict
     zones: Zones
+    calibration: dict
+    elasticities: dict[str, float]
 
     @property
     def final(self) -> YearState:
@@ -63,18 +85,91 @@ def modelled_years(scenario: Scenario) -> list[int]:
     return sorted({scenario.goals.nullvekst_reference_year, info.base_year, *info.target_years})
 
 
+def demand_inputs(
+    region: Region, scenario: Scenario, zones: Zones, residents: np.ndarray,
+    jobs: np.ndarray, facilities: pd.DataFrame,
+) -> DemandInputs:
+    """Zone quantities of one year for the demand model."""
+    params = scenario.model
+    ext = region.external_zones
+    calibration = region.calibration
+    trips = params.trips_per_person or float(calibration.get("trips_per_person_day", 3.3))
+    return DemandInputs(
+        residents=zone_sums(zones, residents),
+        attraction={
+            "residents": zone_sums(zones, residents),
+            "jobs": zone_sums(zones, jobs),
+            "school_places": facility_zone_sums(zones, region, facilities, "school", "capacity"),
+            "kindergarten_places": facility_zone_sums(zones, region, facilities,
+                                                      "kindergarten", "capacity"),
+            "grocery": facility_zone_sums(zones, region, facilities, "grocery", None),
+            "recreation": facility_zone_sums(zones, region, facilities, "recreation", None),
+        },
+        external_share=ext.trip_share.to_numpy(float) if len(ext) else np.zeros(0),
+        trips_per_person=trips,
+        area=zones.area,
+    )
+
+
+def calibration_targets(region: Region) -> dict[str, float]:
+    """Five-mode targets from the region's survey shares and driver/passenger split."""
+    cal = region.calibration
+    shares = cal.get("mode_shares")
+    if not shares:
+        return dict(DEFAULT_TARGETS)
+    return five_mode_targets({m: float(v) for m, v in shares.items()},
+                             float(cal.get("car_driver_share", 0.55)),
+                             float(cal.get("car_passenger_share", 0.08)))
+
+
+def calibrate_region(
+    region: Region, scenario: Scenario, zones: Zones,
+    travel_times: Callable[[Network], TravelTimes],
+) -> tuple[dict[str, float], dict[str, Any]]:
+    """Constants of the mode choice, calibrated on the region's base year.
+
+    The base year is the region as it is: base residents and jobs, the lines running
+    then, no scenario edits. Constants given in ``[model]`` skip the calibration.
+    """
+    given = scenario.model.ascs()
+    if all(v is not None for v in given.values()):
+        return {k: float(v) for k, v in given.items()}, {"calibrated": False}
+    plain = scenario.model_copy(update={"growth": [], "transit": Transit(), "streets": Streets(),
+                                        "facilities": []})
+    year = region.base_year
+    network = network_from_region(region, plain, year)
+    facilities = facilities_for_year(region, plain, network, year)
+    inputs = demand_inputs(region, plain, zones, region.cells.population.to_numpy(float),
+                           region.cells.jobs.to_numpy(float), facilities)
+    ascs, fit = calibrate_ascs(travel_times(network), inputs, scenario.model,
+                               calibration_targets(region))
+    return ascs, {"calibrated": True, "base_year": year, **fit}
+
+
 def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulation:
     """Run every stage for every modelled year and check the goals.
 
     Years before the base year use the base year's population and jobs (no back-casting)
-    with the lines running in that year.
+    with the lines running in that year. Networks and travel-time matrices are built
+    once per network state (lines and street edits in force) and shared between years.
     """
     years = modelled_years(scenario)
-    zones = zones_from_cells(region, scenario.model.zone_size_m)
+    params = scenario.model
+    zones = zones_from_cells(region, params.zone_size_m)
     thresholds = scenario.goals.thresholds(region.walk_thresholds_m)
     networks: dict[tuple, Network] = {}
-    states: dict[int, YearState] = {}
+    matrices: dict[int, TravelTimes] = {}
+
+    def travel_times(network: Network) -> TravelTimes:
+        if id(network) not in matrices:
+            matrices[id(network)] = travel_times_from_network(
+                network, zones.x, zones.y, zones.kind, params)
+        return matrices[id(network)]
+
     steps = tqdm(years, desc=f"{scenario.scenario.name}", unit="year", disable=quiet)
+    steps.set_postfix_str("calibrating mode choice")
+    ascs, calibration = calibrate_region(region, scenario, zones, travel_times)
+    states: dict[int, YearState] = {}
     for year in steps:
         steps.set_postfix_str(f"{year}: network")
         key = network_state(region, scenario, year)
@@ -90,22 +185,26 @@ def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulat
         access = access_from_network(
             network, region.cells, region.cells.population.to_numpy(float),
             growth.cells.new_residents.to_numpy(), facilities, thresholds, year,
-            scenario.model.walk_speed_mps,
+            params.walk_speed_mps,
         )
         steps.set_postfix_str(f"{year}: demand")
-        demand = demand_from_network(network, region, zones, residents, jobs, scenario.model, year)
-        states[year] = YearState(year, growth, residents, jobs, access, demand, network)
+        inputs = demand_inputs(region, scenario, zones, residents, jobs, facilities)
+        demand = demand_from_travel_times(travel_times(network), inputs, params, ascs, year)
+        states[year] = YearState(year, growth, residents, jobs, access, demand, network, inputs)
     info = scenario.scenario
     final = states[info.target_years[-1]]
+    steps.set_postfix_str("elasticities")
+    sanity = elasticities(travel_times(final.network), final.demand_inputs, params, ascs)
     goals = goals_from_results(
         scenario,
         final.growth.placements,
         states[scenario.goals.nullvekst_reference_year].demand,
-        final.demand,
+        [states[y].demand for y in info.target_years],
         states[info.base_year].access,
         final.access,
     )
-    return Simulation(region=region, scenario=scenario, years=states, goals=goals, zones=zones)
+    return Simulation(region=region, scenario=scenario, years=states, goals=goals, zones=zones,
+                      calibration=calibration, elasticities=sanity)
 
 
 def run_scenario(path: Path, out: Path | None = None, quiet: bool = False) -> Path:

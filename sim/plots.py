@@ -19,6 +19,7 @@ from sim.region import EVERYDAY_FUNCTIONS
 if TYPE_CHECKING:
     from sim.pipeline import Simulation
 
+
 MODE_COLOURS = {"walk": "#4daf4a", "bike": "#ff7f00", "pt": "#377eb8", "car": "#e41a1c"}
 MODE_LABELS = {"walk": "gange (walk)", "bike": "sykkel (bike)",
                "pt": "kollektiv (PT)", "car": "bil (car)"}
@@ -174,5 +175,40 @@ def plot_basket_change(sim: Simulation, changes: Any, path: Path) -> Path:
     ax.set_aspect("equal")
     ax.set_title(f"Kortreist hverdag: change {sim.base.year} → {sim.final.year}"
                  f"{synthetic_tag(sim.region.synthetic)}", fontsize=9)
+    _save(fig, path)
+    return path
+
+
+def plot_nullvekst_trajectory(summary: dict[str, Any], path: Path) -> Path:
+    """Trajectories over the modelled years: car vehicle-km index, mode shares, trips."""
+    years = sorted(int(y) for y in summary["years"])
+    rows = [summary["years"][str(y)] for y in years]
+    goal = summary["goals"]["nullvekst"]
+    ref = goal["car_vkm_reference"]
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    ax = axes[0]
+    index = [100 * r["car_vkm"] / ref for r in rows]
+    ax.plot(years, index, "o-", color=MODE_COLOURS["car"])
+    ax.axhline(100, color="black", linestyle="--", linewidth=1)
+    ax.set_title(f"Car vehicle-km of residents ({goal['reference_year']} = 100)", fontsize=9)
+    ax = axes[1]
+    for mode, colour in MODE_COLOURS.items():
+        ax.plot(years, [r["mode_shares"][mode] for r in rows], "o-", color=colour,
+                label=MODE_LABELS[mode])
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7)
+    ax.set_title("Mode shares", fontsize=9)
+    ax = axes[2]
+    for mode, colour in MODE_COLOURS.items():
+        trips = [r["trips"].get(mode, r["trips"].get("car_driver", 0)
+                                + r["trips"].get("car_passenger", 0)) for r in rows]
+        ax.plot(years, trips, "o-", color=colour, label=MODE_LABELS[mode])
+    ax.set_title("Trips per day by mode", fontsize=9)
+    for ax in axes:
+        ax.set_xticks(years)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    fig.suptitle(f"Nullvekst — {summary['scenario']['name']}"
+                 f"{synthetic_tag(summary['synthetic'])}", fontsize=10)
+    fig.tight_layout()
     _save(fig, path)
     return path

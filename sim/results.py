@@ -90,6 +90,29 @@ def data_note(sim: Simulation) -> str:
             "are reached only through the synthetic gap-filling lattice.")
 
 
+#: Literature ranges of the sanity elasticities when the region gives none [E]:
+#: Balcombe et al. (2004) and TØI summaries — PT in-vehicle time −0.4 to −0.8 (wide:
+#: −0.1 to −1.0), headway/service frequency −0.2 to −0.6, car running cost −0.05 to −0.5.
+ELASTICITY_RANGES: dict[str, tuple[float, float]] = {
+    "pt_wrt_in_vehicle_time": (-1.0, -0.1),
+    "pt_wrt_headway": (-0.7, -0.1),
+    "car_wrt_car_cost": (-0.5, -0.02),
+}
+
+
+def elasticity_check(sim: Simulation) -> dict[str, Any]:
+    """Elasticities of the final year, each with its expected range and a verdict."""
+    ranges = {**ELASTICITY_RANGES,
+              **{k: tuple(v) for k, v in sim.region.calibration.get("elasticity_ranges",
+                                                                     {}).items()}}
+    out = {}
+    for name, value in sim.elasticities.items():
+        lo, hi = ranges[name]
+        out[name] = {"value": value, "range": [lo, hi],
+                     "inside": bool(lo <= value <= hi) if math.isfinite(value) else None}
+    return out
+
+
 def function_status(sim: Simulation, function: str) -> str:
     """Status of the layer an everyday function rests on (stops come from the lines)."""
     name = "lines" if function == "transit_stop" else f"facilities.{function}"
@@ -117,6 +140,7 @@ def summary_from_simulation(
             "new_dwellings": float(state.growth.cells.new_dwellings.sum()),
             "mode_shares": state.demand.mode_shares,
             "trips": state.demand.trips,
+            "car_split": state.demand.car_split,
             "car_vkm": state.demand.car_vkm,
             "pt_pkm": state.demand.pt_pkm,
             "basket_share": state.access.basket_share,
@@ -141,10 +165,21 @@ def summary_from_simulation(
         "data_note": data_note(sim),
         "goals": sim.goals,
         "mode_shares": demand.mode_shares,
-        "car_split": {
-            "car_driver": demand.car_driver_trips / sum(demand.trips.values()),
-            "car_passenger": demand.car_passenger_trips / sum(demand.trips.values()),
+        "car_split": demand.car_split,
+        "demand": {
+            "year": demand.year,
+            "trips": demand.trips,
+            "car_vkm": demand.car_vkm,
+            "pt_pkm": demand.pt_pkm,
+            "pt_pkm_note": "PT distance measured along the road network (proxy)",
+            "pt_boardings": demand.pt_boardings,
+            "by_purpose": demand.by_purpose,
+            "by_area": demand.by_area,
+            "trip_length_distribution": demand.length_distribution,
+            "zone_size_m": sim.scenario.model.zone_size_m,
         },
+        "calibration": sim.calibration,
+        "elasticities": elasticity_check(sim),
         "access": access,
         "basket_share": final.access.basket_share,
         "basket": {
@@ -229,6 +264,7 @@ def write_results(
         plot_basket_change,
         plot_goal_dashboard,
         plot_mode_shares,
+        plot_nullvekst_trajectory,
     )
 
     out = Path(out)
@@ -248,6 +284,7 @@ def write_results(
         changes[changes.gains | changes.loses].to_csv(tmp / "basket_changes.csv", index=False,
                                                       float_format="%.6g")
         plot_mode_shares(summary, tmp / "mode_shares.png")
+        plot_nullvekst_trajectory(summary, tmp / "nullvekst_trajectory.png")
         plot_goal_dashboard(summary, tmp / "goals.png")
         _replace_dir(tmp, out)
     except BaseException:

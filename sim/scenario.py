@@ -232,31 +232,56 @@ class Goals(_Strict):
                 **self.walk_thresholds_m}
 
 
+ZoneKind = Literal["growth_area", "station", "other"]
+
+
 class ModelParams(_Strict):
-    """``[model]``: parameter overrides of the demand and access models."""
+    """``[model]``: parameter overrides of the access, travel-time and demand models.
+
+    Sources: facts §6 (walking speed, value of time, walk/wait weights) unless marked
+    [E] (an estimate to override). Utilities are in minutes of in-vehicle time times
+    ``beta_time_per_min``; costs in NOK.
+    """
 
     walk_speed_mps: Positive = settings.WALK_SPEED_MPS
     bike_speed_mps: Positive = settings.BIKE_SPEED_MPS
-    persons_per_dwelling: Positive = 2.2
-    trips_per_person: Positive = 3.3
+    persons_per_dwelling: Positive = 2.2  # [E] Bærum ~2.3 persons per household
+    trips_per_person: Positive | None = None  # None: the region's calibration (3.3 [V])
     zone_size_m: Annotated[float, Field(ge=250)] = 1000.0
-    beta_time_per_min: Annotated[float, Field(lt=0)] = -0.08
-    beta_cost_per_nok: Annotated[float, Field(le=0)] = -0.03
-    walk_weight: Positive = 1.5
-    wait_weight: Positive = 1.5
-    max_wait_min: Positive = 15.0
-    boarding_penalty_min: NonNegative = 2.0
-    car_cost_nok_per_km: NonNegative = 2.5
-    parking_cost_nok_priority: NonNegative = 40.0
-    car_access_min: NonNegative = 3.0
-    # Alternative-specific constants (walk = 0). Defaults fitted once on the synthetic
-    # demo region to the 2018 Bærum survey shares; a region's calibration replaces them.
-    asc_walk: float = 0.0
-    asc_bike: float = -4.1
-    asc_pt: float = -0.1
-    asc_car: float = -0.77
-    destination_theta: Positive = 1.0
-    car_driver_share: Annotated[float, Field(gt=0, le=1)] = 55 / 63
+    # time: -0.05/min ≈ a value of time of 72 kr/h with beta_cost -0.042 (facts §6)
+    beta_time_per_min: Annotated[float, Field(lt=0)] = -0.05
+    beta_cost_per_nok: Annotated[float, Field(le=0)] = -0.042
+    walk_weight: Positive = 1.75  # walking and waiting weighted 1.5–2× (facts §6)
+    wait_weight: Positive = 1.75
+    bike_weight: Positive = 1.5  # [E]
+    max_wait_min: Positive = 15.0  # [E] cap on half the headway
+    boarding_penalty_min: NonNegative = 5.0  # 5–10 min per transfer (facts §6)
+    car_cost_nok_per_km: NonNegative = 2.5  # [E] fuel, wear, tolls
+    car_speed_factor: Annotated[float, Field(gt=0, le=1)] = 0.85  # [E] congestion, day average
+    car_terminal_min: dict[ZoneKind, NonNegative] = {"growth_area": 6.0, "station": 3.0,
+                                                     "other": 1.5}  # [E] parking + egress
+    parking_nok: dict[ZoneKind, NonNegative] = {"growth_area": 40.0, "station": 10.0,
+                                                "other": 0.0}  # [E]
+    # Alternative-specific constants (walk = 0). None: calibrated on the base year to
+    # the region's travel-survey shares; set them to skip the calibration.
+    asc_bike: float | None = None
+    asc_pt: float | None = None
+    asc_car_driver: float | None = None
+    asc_car_passenger: float | None = None
+    destination_theta: Positive = 1.0  # [E] logsum scale of destination choice
+
+    @model_validator(mode="after")
+    def _ascs_all_or_none(self) -> Self:
+        given = [v is not None for v in self.ascs().values()]
+        if any(given) and not all(given):
+            raise ValueError("give all of asc_bike, asc_pt, asc_car_driver, asc_car_passenger "
+                             "or none (none: calibrated)")
+        return self
+
+    def ascs(self) -> dict[str, float | None]:
+        """Alternative-specific constants by mode (walk is the reference, 0)."""
+        return {"bike": self.asc_bike, "pt": self.asc_pt, "car_driver": self.asc_car_driver,
+                "car_passenger": self.asc_car_passenger}
 
 
 class Scenario(_Strict):

@@ -10,7 +10,6 @@ import scipy.sparse as sp
 from scipy.sparse import csgraph
 
 from sim.access import access_from_network, facilities_for_year
-from sim.demand import demand_from_network, zones_from_cells
 from sim.growth import growth_by_year
 from sim.network import lines_for_year, nearest_nodes, network_from_region
 from sim.paths import many_to_many
@@ -102,17 +101,3 @@ def test_access_equals_bruteforce_scipy(demo_region, scenario, network) -> None:
         assert (got >= straight - 1e-6).all()
     within = access.cells.within_school.to_numpy()
     assert access.share_within["school"] == pytest.approx(pop[within].sum() / pop.sum())
-
-
-def test_demand_shares_and_vkm(demo_region, scenario, network) -> None:
-    zones = zones_from_cells(demo_region, scenario.model.zone_size_m)
-    pop = demo_region.cells.population.to_numpy(float)
-    jobs = demo_region.cells.jobs.to_numpy(float)
-    d = demand_from_network(network, demo_region, zones, pop, jobs, scenario.model, 2040)
-    assert sum(d.mode_shares.values()) == pytest.approx(1)
-    assert sum(d.trips.values()) == pytest.approx(pop.sum() * scenario.model.trips_per_person)
-    assert d.car_vkm > 0
-    # dearer car use → fewer car vehicle-km
-    dear = scenario.model.model_copy(update={"car_cost_nok_per_km": 10.0})
-    d2 = demand_from_network(network, demo_region, zones, pop, jobs, dear, 2040)
-    assert d2.car_vkm < d.car_vkm and d2.mode_shares["car"] < d.mode_shares["car"]

@@ -1,0 +1,195 @@
+"""Travel-time matrices stage: network + zones → door-to-door times by mode.
+
+For every origin zone and every destination (internal zones, then external zones
+such as Oslo): walking and cycling times, car in-vehicle time (with a period speed
+factor) and distance, car terminal time and parking cost by destination zone type,
+and public transport generalised time with its components.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from sim.network import Network, nearest_nodes
+from sim.paths import many_to_many
+from sim.region import Region
+from sim.scenario import ModelParams
+
+
+@dataclass(frozen=True)
+class Zones:
+    """Square zones of grid cells: the origins and destinations of the demand model.
+
+    ``cell_zone`` maps each cell to its zone; ``x, y`` are the zones' representative
+    points (base-year residents-and-jobs-weighted centroids, so that they do not move
+    between years); ``kind`` (growth_area / station / other) sets parking, and
+    ``area`` names the area a zone lies in (``"resten"`` when none) for reporting.
+    """
+
+    cell_zone: np.ndarray
+    x: np.ndarray
+    y: np.ndarray
+    kind: np.ndarray
+    area: np.ndarray
+
+    @property
+    def n(self) -> int:
+        """Number of zones."""
+        return self.x.size
+
+
+def zones_from_cells(region: Region, size_m: float) -> Zones:
+    """Group the region's cells into square zones of ``size_m`` metres."""
+    cells = region.cells
+    x = cells.x.to_numpy()
+    y = cells.y.to_numpy()
+    key = (np.floor((x - x.min()) / size_m).astype(np.int64) * 1_000_003
+           + np.floor((y - y.min()) / size_m).astype(np.int64))
+    _, zone = np.unique(key, return_inverse=True)
+    nz = int(zone.max()) + 1
+    w = cells.population.to_numpy(float) + cells.jobs.to_numpy(float) + 1.0
+    wz = np.bincount(zone, weights=w, minlength=nz)
+    zx = np.bincount(zone, weights=w * x, minlength=nz) / wz
+    zy = np.bincount(zone, weights=w * y, minlength=nz) / wz
+    kind = np.full(nz, "other", dtype=object)
+    area = np.full(nz, "resten", dtype=object)
+    # stations first, so that a growth area overrides a station it contains
+    for a in sorted(region.areas, key=lambda a: {"other": 0, "station": 1,
+                                                 "growth_area": 2}[a.kind]):
+        inside = np.hypot(zx - a.x, zy - a.y) <= max(a.radius_m, size_m / 2)
+        area[inside] = a.name
+        if a.priority:
+            kind[inside] = a.kind
+    return Zones(cell_zone=zone, x=zx, y=zy, kind=kind.astype(str), area=area.astype(str))
+
+
+def zone_sums(zones: Zones, values: np.ndarray) -> np.ndarray:
+    """Sum a per-cell quantity over each zone."""
+    return np.bincount(zones.cell_zone, weights=np.asarray(values, float), minlength=zones.n)
+
+
+def facility_zone_sums(
+    zones: Zones, region: Region, facilities: pd.DataFrame, category: str, column: str | None
+) -> np.ndarray:
+    """Per zone: the number of ``category`` facilities, or the sum of ``column``."""
+    fac = facilities[facilities.category == category]
+    if not len(fac):
+        return np.zeros(zones.n)
+    cx, cy = region.cells.x.to_numpy(), region.cells.y.to_numpy()
+    half = region.cell_size_m / 2
+    ix = np.searchsorted(np.unique(cx), fac.x.to_numpy() - half)
+    iy = np.searchsorted(np.unique(cy), fac.y.to_numpy() - half)
+    lookup = {(a, b): z for a, b, z in zip(np.searchsorted(np.unique(cx), cx),
+                                            np.searchsorted(np.unique(cy), cy),
+                                            zones.cell_zone, strict=True)}
+    out = np.zeros(zones.n)
+    values = np.ones(len(fac)) if column is None else np.nan_to_num(fac[column].to_numpy(float))
+    for a, b, value, fx, fy in zip(ix, iy, values, fac.x, fac.y, strict=True):
+        z = lookup.get((a, b))
+        if z is None:  # outside the grid: nearest zone
+            z = int(np.argmin(np.hypot(zones.x - fx, zones.y - fy)))
+        out[z] += value
+    return out
+
+
+@dataclass(frozen=True)
+class TravelTimes:
+    """Zone-to-destination matrices of one network state (minutes, km, NOK).
+
+    Rows are origin zones; columns are the same zones followed by the external zones.
+    ``pt_gen_min`` is what the public transport search minimises (walking and waiting
+    weighted, boarding penalty included); the ``pt_*`` components add up the
+    unweighted parts of that same path (NaN where not computed). ``inf`` (or NaN for
+    components) marks pairs a mode cannot serve.
+    """
+
+    n_internal: int
+    walk_min: np.ndarray
+    bike_min: np.ndarray
+    car_min: np.ndarray
+    car_km: np.ndarray
+    car_terminal_min: np.ndarray
+    parking_nok: np.ndarray
+    pt_gen_min: np.ndarray
+    pt_ivt_min: np.ndarray
+    pt_wait_min: np.ndarray
+    pt_walk_min: np.ndarray
+    pt_boardings: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(origin zones, destinations)."""
+        return self.walk_min.shape
+
+
+def travel_times_from_network(
+    network: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    zone_kind: np.ndarray,
+    params: ModelParams,
+) -> TravelTimes:
+    """Matrices between zones at ``(x, y)`` and to the network's external zones.
+
+    Parameters
+    ----------
+    network
+        Graphs of the year.
+    x, y
+        Representative points of the zones (EPSG:25833).
+    zone_kind
+        ``"growth_area"``, ``"station"`` or ``"other"`` per zone: sets the car terminal
+        time (parking search and walk from the car) and the parking cost.
+    params
+        Model parameters (speeds, weights, terminal times, parking).
+    """
+    ext_nodes = network.external.node.to_numpy()
+    n_ext = ext_nodes.size
+    floor_m = params.zone_size_m / 3.0  # intrazonal trips: a third of the zone size
+
+    def street_matrix(layer: str, graph) -> np.ndarray:
+        node, snap = nearest_nodes(network, x, y, layer)
+        mat = many_to_many(graph, node, np.r_[node, ext_nodes])
+        return mat, snap
+
+    walk_m, snap = street_matrix("walk", network.walk)
+    walk_m = walk_m + snap[:, None] + np.r_[snap, np.zeros(n_ext)][None, :]
+    bike_m, bsnap = street_matrix("bike", network.bike)
+    bike_m = bike_m + bsnap[:, None] + np.r_[bsnap, np.zeros(n_ext)][None, :]
+    car_s, csnap = street_matrix("car", network.car_time)
+    car_m, _ = street_matrix("car", network.car_length)
+    car_m = np.maximum(car_m, floor_m)
+    car_s = np.maximum(car_s / params.car_speed_factor, floor_m / (30 / 3.6))
+    # walking to and from the snapped car node is part of the terminal time
+    csnap_min = csnap / params.walk_speed_mps / 60.0
+
+    terminal = {k: params.car_terminal_min[k] for k in ("growth_area", "station", "other")}
+    dest_kind = np.r_[zone_kind, np.full(n_ext, "growth_area")]
+    car_terminal = np.array([terminal[k] for k in dest_kind])
+    parking = np.array([params.parking_nok[k] for k in dest_kind])
+
+    node, wsnap = nearest_nodes(network, x, y, "walk")
+    n = network.n_nodes
+    pt_s = many_to_many(network.pt, node, np.r_[node, ext_nodes] + n)
+    walk_w = params.walk_weight / params.walk_speed_mps
+    pt_s = pt_s + (wsnap * walk_w)[:, None] + np.r_[wsnap * walk_w, np.zeros(n_ext)][None, :]
+    np.fill_diagonal(pt_s[:, : x.size], np.inf)  # no public transport inside a zone
+    nan = np.full(pt_s.shape, np.nan)
+    return TravelTimes(
+        n_internal=x.size,
+        walk_min=np.maximum(walk_m, floor_m) / params.walk_speed_mps / 60.0,
+        bike_min=np.maximum(bike_m, floor_m) / params.bike_speed_mps / 60.0,
+        car_min=car_s / 60.0,
+        car_km=car_m / 1000.0,
+        car_terminal_min=car_terminal[None, :] + csnap_min[:, None]
+        + np.r_[csnap_min, np.zeros(n_ext)][None, :],
+        parking_nok=parking,
+        pt_gen_min=pt_s / 60.0,
+        pt_ivt_min=nan,
+        pt_wait_min=nan.copy(),
+        pt_walk_min=nan.copy(),
+        pt_boardings=nan.copy(),
+    )
