@@ -58,6 +58,31 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     return rerun(Path(args.result), out=args.out, quiet=args.quiet)
 
 
+def _cmd_calibrate(args: argparse.Namespace) -> int:
+    from sim.pipeline import calibration_for_region
+    from sim.regions import load_region
+    from sim.results import write_json
+    from sim.scenario import Scenario, ScenarioInfo, scenario_from_file
+
+    region = load_region(args.region, quiet=True)
+    if args.scenario:
+        scenario = scenario_from_file(Path(args.scenario))
+    else:
+        info = ScenarioInfo(name="calibration", region=args.region, base_year=region.base_year,
+                            target_years=[region.base_year])
+        scenario = Scenario(scenario=info)
+    result = calibration_for_region(region, scenario)
+    out = Path(args.out) if args.out else Path("results") / f"calibration_{region.name}.json"
+    write_json(result, out)
+    print(f"{'mode':14} {'target':>8} {'modelled':>9}")
+    for mode, target in result["targets"].items():
+        print(f"{mode:14} {target:8.2%} {result['modelled'][mode]:9.2%}")
+    verdict = "converged" if result["converged"] else "NOT converged"
+    print(f"{verdict} after {result['iterations']} iterations, max error "
+          f"{result['max_abs_error']:.1e}; written to {out}")
+    return 0 if result["converged"] else 1
+
+
 def _cmd_data_fetch(args: argparse.Namespace) -> int:
     from sim.data import fetch_region
 
@@ -120,6 +145,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None,
                    help="where to write the new result (default: a temporary directory)")
     p.add_argument("--quiet", action="store_true", help="no progress output")
+
+    p = add("calibrate", _cmd_calibrate,
+            "calibrate the mode choice of a region to its travel survey and report the fit")
+    p.add_argument("region")
+    p.add_argument("--scenario", default=None, help="take model parameters from this scenario")
+    p.add_argument("--out", default=None,
+                   help="result file (default results/calibration_<region>.json)")
 
     data = sub.add_parser("data", help="fetch, import and describe region data")
     dsub = data.add_subparsers(dest="data_command", required=True)

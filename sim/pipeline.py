@@ -146,6 +146,35 @@ def calibrate_region(
     return ascs, {"calibrated": True, "base_year": year, **fit}
 
 
+def calibration_for_region(region: Region, scenario: Scenario) -> dict[str, Any]:
+    """Calibrate the mode choice of ``region`` and report the fit and base-year elasticities.
+
+    ``scenario`` supplies the model parameters (its growth and edits are ignored).
+    """
+    params = scenario.model.model_copy(update={f"asc_{m}": None for m in
+                                               ("bike", "pt", "car_driver", "car_passenger")})
+    scenario = scenario.model_copy(update={"model": params})
+    zones = zones_from_cells(region, params.zone_size_m)
+    matrices: dict[int, TravelTimes] = {}
+
+    def travel_times(network: Network) -> TravelTimes:
+        return matrices.setdefault(id(network), travel_times_from_network(
+            network, zones.x, zones.y, zones.kind, params))
+
+    ascs, fit = calibrate_region(region, scenario, zones, travel_times)
+    network = network_from_region(region, scenario, region.base_year)
+    facilities = facilities_for_year(region, scenario, network, region.base_year)
+    inputs = demand_inputs(region, scenario, zones, region.cells.population.to_numpy(float),
+                           region.cells.jobs.to_numpy(float), facilities)
+    return {
+        "region": region.name,
+        "synthetic": region.fully_synthetic,
+        "model": params.model_dump(mode="json"),
+        **fit,
+        "elasticities": elasticities(travel_times(network), inputs, params, ascs),
+    }
+
+
 def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulation:
     """Run every stage for every modelled year and check the goals.
 

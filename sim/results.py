@@ -141,6 +141,7 @@ def summary_from_simulation(
             "mode_shares": state.demand.mode_shares,
             "trips": state.demand.trips,
             "car_split": state.demand.car_split,
+            "car_share_by_area": {a: v["car"] for a, v in state.demand.by_area.items()},
             "car_vkm": state.demand.car_vkm,
             "pt_pkm": state.demand.pt_pkm,
             "basket_share": state.access.basket_share,
@@ -272,10 +273,7 @@ def write_results(
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
         summary = summary_from_simulation(sim, scenario_path, scenario_text)
-        (tmp / "summary.json").write_text(
-            json.dumps(summary, indent=2, ensure_ascii=False, sort_keys=True) + "\n",
-            encoding="utf-8",
-        )
+        write_json(summary, tmp / "summary.json")
         cells_frame(sim).to_file(tmp / "cells.gpkg", layer="cells", driver="GPKG")
         plot_access_maps(sim, tmp)
         plot_access_cdf(sim, tmp / "access_cdf.png")
@@ -302,6 +300,17 @@ def _replace_dir(new: Path, target: Path) -> None:
         shutil.rmtree(old, ignore_errors=True)
     else:
         new.rename(target)
+
+
+def write_json(data: dict[str, Any], path: Path) -> Path:
+    """Write ``data`` as deterministic JSON (sorted keys, rounded floats), atomically."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    tmp.write_text(json.dumps(_clean(data), indent=2, ensure_ascii=False, sort_keys=True) + "\n",
+                   encoding="utf-8")
+    tmp.replace(path)
+    return path
 
 
 def read_summary(result_dir: Path) -> dict[str, Any]:

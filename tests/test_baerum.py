@@ -1,0 +1,153 @@
+"""The Bærum scenario pack on the offline bundle: goals, calibration, capacity, Fornebubanen.
+
+Runs every shipped Bærum scenario once (module fixture, about two minutes) on the
+bundle built from ../shared/data; skips only when that data is absent.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from conftest_data import DATA, build_baerum_once
+
+from sim.cli import main
+
+REPO = Path(__file__).resolve().parents[1]
+SCENARIOS = ("baseline_2023", "arealstrategi_2040", "spredt_2040", "fornebubanen_forsinket",
+             "hoyfrekvent_buss", "fossum_tidlig")
+
+pytestmark = pytest.mark.skipif(
+    DATA is None, reason="shared real data directory (../shared/data, $BAERUM_SIM_DATA) absent"
+)
+
+
+@pytest.fixture(scope="module")
+def env():
+    state = build_baerum_once()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BAERUM_SIM_CACHE", str(state["cache"]))
+        mp.setenv("BAERUM_SIM_DATA", str(DATA))
+        yield state
+
+
+@pytest.fixture(scope="module")
+def runs(env, tmp_path_factory) -> dict[str, dict]:
+    out = tmp_path_factory.mktemp("baerum_results")
+    summaries = {}
+    for name in SCENARIOS:
+        target = out / name
+        assert main(["run", str(REPO / "scenarios" / f"{name}.toml"), "--out", str(target),
+                     "--quiet"]) == 0
+        summaries[name] = json.loads((target / "summary.json").read_text())
+        summaries[name]["_dir"] = str(target)
+    return summaries
+
+
+def test_every_scenario_labels_its_data(runs) -> None:
+    for s in runs.values():
+        assert s["scenario"]["region"] == "baerum"
+        layers = s["manifest"]["data"]["layers"]
+        assert layers["population"]["status"] == "real"
+        assert layers["streets.lattice"]["status"] == "synthetic"
+        assert "lattice" in s["data_note"]
+        assert s["access"]["grocery"]["data_status"] == "proxy"
+        assert s["access"]["school"]["data_status"] == "real"
+
+
+def test_plan_rules(runs) -> None:
+    assert runs["arealstrategi_2040"]["goals"]["placement"]["pass"]
+    assert runs["arealstrategi_2040"]["goals"]["placement"]["value"] >= 0.9
+    assert not runs["spredt_2040"]["goals"]["placement"]["pass"]
+    assert runs["spredt_2040"]["goals"]["placement"]["value"] < 0.9
+    fossum = runs["fossum_tidlig"]["goals"]["placement"]
+    assert not fossum["pass"]
+    assert fossum["rule_breaks"] == ["Fossum: growth from 2026, not allowed before 2032"]
+    assert runs["arealstrategi_2040"]["goals"]["placement"]["rule_breaks"] == []
+
+
+def test_same_totals_concentrated_beats_dispersed(runs) -> None:
+    plan, spredt = runs["arealstrategi_2040"], runs["spredt_2040"]
+    for key in ("new_dwellings", "new_jobs"):
+        assert plan["goals"]["placement"][key] == spredt["goals"]["placement"][key]
+    assert plan["goals"]["nullvekst"]["value"] < spredt["goals"]["nullvekst"]["value"]
+    assert plan["mode_shares"]["car"] < spredt["mode_shares"]["car"]
+
+
+def test_baseline_calibrated_to_survey(runs) -> None:
+    s = runs["baseline_2023"]
+    assert s["calibration"]["converged"]
+    survey = {"car": 0.57, "walk": 0.20, "pt": 0.18, "bike": 0.04}
+    for mode, share in survey.items():
+        assert abs(s["mode_shares"][mode] - share) < 0.005, mode
+    assert s["goals"]["nullvekst"]["value"] == 0.0  # no growth, same network as 2019
+
+
+def test_fornebubanen_lowers_car_share_at_fornebu(runs) -> None:
+    """In 2029 the plan has Fornebubanen, the delayed scenario does not; same homes."""
+    on_time = runs["arealstrategi_2040"]["years"]["2029"]
+    delayed = runs["fornebubanen_forsinket"]["years"]["2029"]
+    assert "Fornebubanen" in on_time["lines"] and "Fornebubanen" not in delayed["lines"]
+    assert on_time["residents"] == delayed["residents"]
+    assert on_time["car_share_by_area"]["Fornebu"] < delayed["car_share_by_area"]["Fornebu"]
+    # from 2034 both run the line: identical
+    assert runs["arealstrategi_2040"]["years"]["2040"]["car_vkm"] == pytest.approx(
+        runs["fornebubanen_forsinket"]["years"]["2040"]["car_vkm"])
+
+
+def test_more_buses_more_high_frequency_access(runs) -> None:
+    plan, buses = runs["arealstrategi_2040"], runs["hoyfrekvent_buss"]
+    assert (buses["transit_access"]["share_within_hf_stop"]
+            > plan["transit_access"]["share_within_hf_stop"])
+    assert buses["mode_shares"]["pt"] > plan["mode_shares"]["pt"]
+
+
+SCHOOL_SQUEEZE = """
+[scenario]
+name = "{name}"
+region = "baerum"
+base_year = 2023
+target_years = [2030]
+
+[[growth]]
+area = "Fornebu"
+dwellings = 2000
+from_year = 2024
+to_year = 2029
+"""
+NEW_SCHOOL = """
+[[facilities]]
+category = "school"
+name = "Fornebu nye skole"
+x = 255100
+y = 6647300
+capacity = 600
+"""
+
+
+def test_fornebu_homes_without_school_squeeze_capacity(env, tmp_path) -> None:
+    results = {}
+    for name, extra in (("without", ""), ("with", NEW_SCHOOL)):
+        path = tmp_path / f"{name}.toml"
+        path.write_text(SCHOOL_SQUEEZE.format(name=name) + extra, encoding="utf-8")
+        assert main(["run", str(path), "--out", str(tmp_path / name), "--quiet"]) == 0
+        summary = json.loads((tmp_path / name / "summary.json").read_text())
+        results[name] = summary["access"]["school"]["capacity"]
+    assert results["with"]["places_per_person_in_need"] > results["without"][
+        "places_per_person_in_need"]
+    assert results["with"]["share_of_need_covered"] > results["without"]["share_of_need_covered"]
+
+
+def test_compare_and_report_over_the_pack(runs, tmp_path) -> None:
+    dirs = [runs[name]["_dir"] for name in SCENARIOS]
+    assert main(["compare", *dirs, "--out", str(tmp_path / "cmp")]) == 0
+    assert (tmp_path / "cmp" / "goals_compare.png").exists()
+    assert main(["report", *dirs, "--out", str(tmp_path / "rep")]) == 0
+    html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
+    assert "fossum_tidlig" in html and "proxy" in html
+
+
+def test_rerun_reproduces(runs, capsys) -> None:
+    assert main(["rerun", runs["fossum_tidlig"]["_dir"], "--quiet"]) == 0
+    assert "match" in capsys.readouterr().out
