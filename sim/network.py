@@ -39,7 +39,9 @@ class Network:
     nodes ``n + i`` are the *after first boarding* copy of node ``i``).
     ``in_main`` marks, per layer, nodes in that layer's largest connected component:
     snapping only uses those. ``synthetic_node`` marks nodes that no real street
-    touches (gap-filling lattice, external zones).
+    touches (gap-filling lattice, external zones). ``pt_parts`` holds the unweighted
+    components (:data:`PT_PARTS`) of every arc of ``pt`` in CSR order and ``pt_line``
+    the index in ``lines`` of the line an arc belongs to (-1 for walking).
     """
 
     year: int
@@ -54,6 +56,8 @@ class Network:
     in_main: dict[str, np.ndarray]
     synthetic_node: np.ndarray
     lines: tuple[Line, ...]
+    pt_parts: np.ndarray
+    pt_line: np.ndarray
     stops: pd.DataFrame
     external: pd.DataFrame
 
@@ -269,11 +273,13 @@ def network_from_region(region: Region, scenario: Scenario, year: int) -> Networ
     synthetic_node[s.v[real]] = False
     lines = lines_for_year(region, scenario, year)
     stops = _stop_table(region, scenario, lines, node_x, node_y, in_main["walk"], ext, n_street)
-    pt = _pt_graph(s, params, lines, stops, n, ext_street, ext_nodes, ext_len, node_x, node_y)
+    pt, pt_parts, pt_line = _pt_graph(s, params, lines, stops, n, ext_street, ext_nodes,
+                                      ext_len)
     return Network(
         year=year, node_x=node_x, node_y=node_y, n_street=n_street, walk=layers["walk"],
         bike=layers["bike"], car_time=layers["car"], car_length=car_length, pt=pt,
-        in_main=in_main, synthetic_node=synthetic_node, lines=lines,
+        in_main=in_main, synthetic_node=synthetic_node, lines=lines, pt_parts=pt_parts,
+        pt_line=pt_line,
         stops=stops, external=ext.assign(node=ext_nodes),
     )
 
@@ -328,51 +334,78 @@ def _stop_table(
     return table
 
 
+#: Columns of ``Network.pt_parts``: the unweighted components of each PT arc.
+PT_PARTS: tuple[str, ...] = ("walk_s", "wait_s", "ivt_s", "boardings", "ivt_m")
+
+#: In-vehicle distance = straight distance between stops × this factor [E].
+PT_DETOUR = 1.15
+
+
 def _pt_graph(
-    s, params: ModelParams, lines: tuple[Line, ...], stops: pd.DataFrame, n: int,
+    s: Streets, params: ModelParams, lines: tuple[Line, ...], stops: pd.DataFrame, n: int,
     ext_street: np.ndarray, ext_nodes: np.ndarray, ext_len: np.ndarray,
-    node_x: np.ndarray, node_y: np.ndarray,
-) -> Graph:
-    """Directed, generalised-time public transport graph (seconds)."""
-    walk_s = params.walk_weight / params.walk_speed_mps
+) -> tuple[Graph, np.ndarray, np.ndarray]:
+    """Directed, generalised-time public transport graph (seconds).
+
+    Returns the graph, the unweighted components of every arc in the graph's CSR
+    order (columns :data:`PT_PARTS`) and the line index of every arc (-1 when none).
+    Generalised time = walk × walk_weight + wait × wait_weight + boarding penalty
+    per boarding + in-vehicle time.
+    """
+    speed = params.walk_speed_mps
     mask = s.walk
     wu = np.r_[s.u[mask], ext_street]
     wv = np.r_[s.v[mask], ext_nodes]
-    ww = np.r_[s.length_m[mask], ext_len] * walk_s
+    walk = np.r_[s.length_m[mask], ext_len] / speed
+    zeros = np.zeros_like(walk)
     # two walk layers (before / after first boarding), both directions
     u = [wu, wv, wu + n, wv + n]
     v = [wv, wu, wv + n, wu + n]
-    w = [ww, ww, ww, ww]
+    parts = [np.column_stack([walk, zeros, zeros, zeros, zeros])] * 4
+    line_of = [np.full(walk.size, -1)] * 4
     by_name = stops.set_index("name")
+
+    def arcs(tail, head, walk_s=0.0, wait_s=0.0, ivt_s=0.0, board=0.0, ivt_m=0.0, line=-1):
+        tail = np.atleast_1d(tail)
+        u.append(tail)
+        v.append(np.atleast_1d(head))
+        row = np.broadcast_arrays(walk_s, wait_s, ivt_s, board, ivt_m, np.zeros(tail.size))
+        parts.append(np.column_stack(row[:5]).reshape(tail.size, 5))
+        line_of.append(np.full(tail.size, line))
+
     next_node = 2 * n
-    for line in lines:
-        wait = min(line.headway_peak_min / 2, params.max_wait_min) * params.wait_weight
-        board = (wait + params.boarding_penalty_min) * 60.0
+    for index, line in enumerate(lines):
+        wait = min(line.headway_peak_min / 2, params.max_wait_min) * 60.0
         for direction in (1, -1):
             names = line.stops[::direction]
-            runs = line.run_times_min[::direction]
+            runs = np.asarray(line.run_times_min[::direction], float) * 60.0
             pattern = np.arange(next_node, next_node + len(names))
             next_node += len(names)
-            u.append(pattern[:-1])
-            v.append(pattern[1:])
-            w.append(np.asarray(runs, float) * 60.0)
+            sx = by_name.loc[list(names), "x"].to_numpy(float)
+            sy = by_name.loc[list(names), "y"].to_numpy(float)
+            metres = np.hypot(np.diff(sx), np.diff(sy)) * PT_DETOUR
+            arcs(pattern[:-1], pattern[1:], ivt_s=runs, ivt_m=metres, line=index)
             for k, name in enumerate(names):
                 stop = by_name.loc[name]
                 access = []
                 if stop.node >= 0:
-                    access.append((int(stop.node), float(stop.snap_m) * walk_s))
+                    access.append((int(stop.node), float(stop.snap_m) / speed))
                 if stop.external >= 0:
                     access.append((int(stop.external), 0.0))
-                for node, cost in access:
+                for node, walk_s in access:
                     if k < len(names) - 1:  # board, before or after an earlier ride
-                        u += [np.array([node, node + n])]
-                        v += [np.array([pattern[k], pattern[k]])]
-                        w += [np.array([cost + board, cost + board])]
+                        arcs(np.array([node, node + n]), np.array([pattern[k], pattern[k]]),
+                             walk_s=walk_s, wait_s=wait, board=1.0, line=index)
                     if k > 0:  # alight into the after-boarding layer
-                        u.append(np.array([pattern[k]]))
-                        v.append(np.array([node + n]))
-                        w.append(np.array([cost]))
-    return Graph.from_edges(
-        np.concatenate(u).astype(np.int64), np.concatenate(v).astype(np.int64),
-        np.concatenate(w), next_node, directed=True,
-    )
+                        arcs(pattern[k], node + n, walk_s=walk_s, line=index)
+    tail = np.concatenate(u).astype(np.int64)
+    head = np.concatenate(v).astype(np.int64)
+    table = np.concatenate(parts)
+    weight = (table[:, 0] * params.walk_weight + table[:, 1] * params.wait_weight
+              + table[:, 3] * params.boarding_penalty_min * 60.0 + table[:, 2])
+    graph = Graph.from_edges(tail, head, weight, next_node, directed=True)
+    order = np.lexsort((head, tail))  # the CSR order of Graph.from_edges
+    table, line_index = table[order], np.concatenate(line_of)[order]
+    if not np.allclose(graph.weights, weight[order]):
+        raise AssertionError("PT arc components out of step with the graph's arcs")
+    return graph, table, line_index
