@@ -392,3 +392,107 @@ def many_to_many(
                 hv,
                 touched,
             )
+
+
+@njit(cache=True)
+def _sums_from(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    values: np.ndarray,
+    src: int,
+    is_target: np.ndarray,
+    n_targets: int,
+    cutoff: float,
+    dist: np.ndarray,
+    acc: np.ndarray,
+    touched: np.ndarray,
+    hk: np.ndarray,
+    hv: np.ndarray,
+) -> int:
+    """Search from ``src`` until every target is settled, summing ``values`` along the
+    shortest-path tree into ``acc``; returns how many entries of ``touched`` to reset."""
+    n_touched = 0
+    dist[src] = 0.0
+    acc[src, :] = 0.0
+    touched[n_touched] = src
+    n_touched += 1
+    hk[0] = 0.0
+    hv[0] = src
+    size = 1
+    settled = 0
+    while size > 0 and settled < n_targets:
+        d = hk[0]
+        v = hv[0]
+        size = _pop(hk, hv, size)
+        if d > dist[v]:
+            continue
+        if is_target[v]:
+            settled += 1
+        for e in range(indptr[v], indptr[v + 1]):
+            u = indices[e]
+            nd = d + weights[e]
+            if nd < dist[u] and nd <= cutoff:
+                if dist[u] == np.inf:
+                    touched[n_touched] = u
+                    n_touched += 1
+                dist[u] = nd
+                acc[u, :] = acc[v, :] + values[e, :]
+                _push(hk, hv, size, nd, u)
+                size += 1
+    return n_touched
+
+
+@njit(cache=True, parallel=True)
+def many_to_many_sums(
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    weights: np.ndarray,
+    values: np.ndarray,
+    origins: np.ndarray,
+    destinations: np.ndarray,
+    is_target: np.ndarray,
+    n_targets: int,
+    flows: np.ndarray,
+    cutoff: float,
+    out_dist: np.ndarray,
+    out_sums: np.ndarray,
+    out_flow: np.ndarray,
+    n_threads: int,
+) -> None:
+    """Distances and per-pair sums of arc ``values`` along the shortest paths.
+
+    With ``flows`` of shape ``(n_origins, n_destinations)`` the sums are weighted by the
+    flows and added up per origin into ``out_flow`` (``out_sums`` is then unused and may
+    be empty); otherwise ``out_sums[i, j, :]`` gets the sums of pair ``(i, j)``.
+    """
+    n = indptr.shape[0] - 1
+    m = indices.shape[0]
+    k = values.shape[1]
+    n_o = origins.shape[0]
+    n_d = destinations.shape[0]
+    weighted = flows.shape[0] > 0
+    n_blocks = max(1, min(n_threads, n_o))
+    for b in prange(n_blocks):
+        dist = np.full(n, np.inf)
+        acc = np.zeros((n, k))
+        touched = np.empty(n, dtype=np.int64)
+        hk = np.empty(m + 1, dtype=np.float64)
+        hv = np.empty(m + 1, dtype=indices.dtype)
+        for i in range(b, n_o, n_blocks):
+            n_touched = _sums_from(indptr, indices, weights, values, origins[i], is_target,
+                                   n_targets, cutoff, dist, acc, touched, hk, hv)
+            for j in range(n_d):
+                t = destinations[j]
+                out_dist[i, j] = dist[t]
+                if dist[t] < np.inf:
+                    if weighted:
+                        f = flows[i, j]
+                        if f != 0.0:
+                            for c in range(k):
+                                out_flow[i, c] += f * acc[t, c]
+                    else:
+                        for c in range(k):
+                            out_sums[i, j, c] = acc[t, c]
+            for q in range(n_touched):
+                dist[touched[q]] = np.inf

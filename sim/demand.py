@@ -87,6 +87,7 @@ class Demand:
     length_distribution: dict[str, dict[str, float]]
     ascs: dict[str, float]
     zones: pd.DataFrame = field(repr=False)
+    pt_od: np.ndarray = field(repr=False, default_factory=lambda: np.zeros((0, 0)))
 
 
 def _utilities(tt: TravelTimes, p: ModelParams, ascs: dict[str, float]) -> np.ndarray:
@@ -203,11 +204,9 @@ def demand_from_travel_times(
     shares, split = _shares(trips)
     car_vkm = float((by_mode["car_driver"] * np.where(by_mode["car_driver"] > 0, tt.car_km, 0))
                     .sum())
-    pt_km = np.where(by_mode["pt"] > 0, tt.car_km, 0)  # road distance as PT distance proxy
-    pt_pkm = float((by_mode["pt"] * pt_km).sum())
-    boardings = np.nan_to_num(tt.pt_boardings, nan=np.nan)
-    pt_boardings = float(np.nansum(by_mode["pt"] * boardings)) if np.isfinite(
-        boardings).any() else float("nan")
+    pt_served = by_mode["pt"] > 0
+    pt_pkm = float((by_mode["pt"] * np.where(pt_served, tt.pt_km, 0)).sum())
+    pt_boardings = float((by_mode["pt"] * np.where(pt_served, tt.pt_boardings, 0)).sum())
 
     by_purpose = {}
     for purpose, trips_p in od_by_purpose.items():
@@ -238,7 +237,7 @@ def demand_from_travel_times(
     return Demand(
         year=year, trips=trips, mode_shares=shares, car_split=split, car_vkm=car_vkm,
         pt_pkm=pt_pkm, pt_boardings=pt_boardings, by_purpose=by_purpose, by_area=by_area,
-        length_distribution=length, ascs=dict(ascs), zones=zone_table,
+        length_distribution=length, ascs=dict(ascs), zones=zone_table, pt_od=by_mode["pt"],
     )
 
 
@@ -247,8 +246,8 @@ def elasticities(
 ) -> dict[str, float]:
     """Arc elasticities for a 10 % change (destinations re-chosen).
 
-    PT trips w.r.t. PT in-vehicle time and w.r.t. headway (the wait), car-driver trips
-    w.r.t. car running cost. NaN when the PT components are not available.
+    PT trips w.r.t. PT in-vehicle time and w.r.t. headway (through the wait, half the
+    headway while under the cap), car-driver trips w.r.t. car running cost.
     """
     base = demand_from_travel_times(tt, inputs, p, ascs, 0).trips
     f = np.log(1.1)
@@ -257,15 +256,12 @@ def elasticities(
         changed = replace(tt, pt_gen_min=tt.pt_gen_min + extra)
         return demand_from_travel_times(changed, inputs, p, ascs, 0).trips["pt"]
 
-    out = {}
-    ivt = np.nan_to_num(tt.pt_ivt_min, nan=np.nan)
-    wait = np.nan_to_num(tt.pt_wait_min, nan=np.nan)
-    out["pt_wrt_in_vehicle_time"] = (
-        np.log(pt_trips(0.1 * np.nan_to_num(ivt)) / base["pt"]) / f
-        if np.isfinite(ivt).any() else float("nan"))
-    out["pt_wrt_headway"] = (
-        np.log(pt_trips(0.1 * p.wait_weight * np.nan_to_num(wait)) / base["pt"]) / f
-        if np.isfinite(wait).any() else float("nan"))
+    out = {
+        "pt_wrt_in_vehicle_time":
+            np.log(pt_trips(0.1 * np.nan_to_num(tt.pt_ivt_min)) / base["pt"]) / f,
+        "pt_wrt_headway":
+            np.log(pt_trips(0.1 * p.wait_weight * np.nan_to_num(tt.pt_wait_min)) / base["pt"]) / f,
+    }
     dear = p.model_copy(update={"car_cost_nok_per_km": p.car_cost_nok_per_km * 1.1})
     car = demand_from_travel_times(tt, inputs, dear, ascs, 0).trips["car_driver"]
     out["car_wrt_car_cost"] = float(np.log(car / base["car_driver"]) / f)

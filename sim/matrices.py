@@ -13,8 +13,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from sim.network import Network, nearest_nodes
-from sim.paths import many_to_many
+from sim.network import PT_PARTS, Network, nearest_nodes
+from sim.paths import many_to_many, many_to_many_sums
 from sim.region import Region
 from sim.scenario import ModelParams
 
@@ -102,7 +102,8 @@ class TravelTimes:
     Rows are origin zones; columns are the same zones followed by the external zones.
     ``pt_gen_min`` is what the public transport search minimises (walking and waiting
     weighted, boarding penalty included); the ``pt_*`` components add up the
-    unweighted parts of that same path (NaN where not computed). ``inf`` (or NaN for
+    unweighted parts of that same path: in-vehicle and waiting time, walking (access,
+    transfers, egress), boardings (transfers + 1) and in-vehicle km. ``inf`` (NaN for
     components) marks pairs a mode cannot serve.
     """
 
@@ -118,6 +119,7 @@ class TravelTimes:
     pt_wait_min: np.ndarray
     pt_walk_min: np.ndarray
     pt_boardings: np.ndarray
+    pt_km: np.ndarray
 
     @property
     def shape(self) -> tuple[int, int]:
@@ -173,11 +175,13 @@ def travel_times_from_network(
 
     node, wsnap = nearest_nodes(network, x, y, "walk")
     n = network.n_nodes
-    pt_s = many_to_many(network.pt, node, np.r_[node, ext_nodes] + n)
-    walk_w = params.walk_weight / params.walk_speed_mps
-    pt_s = pt_s + (wsnap * walk_w)[:, None] + np.r_[wsnap * walk_w, np.zeros(n_ext)][None, :]
+    pt_s, parts = many_to_many_sums(network.pt, node, np.r_[node, ext_nodes] + n,
+                                    network.pt_parts)
+    snap_s = (wsnap[:, None] + np.r_[wsnap, np.zeros(n_ext)][None, :]) / params.walk_speed_mps
+    pt_s = pt_s + snap_s * params.walk_weight
     np.fill_diagonal(pt_s[:, : x.size], np.inf)  # no public transport inside a zone
-    nan = np.full(pt_s.shape, np.nan)
+    served = np.isfinite(pt_s)
+    part = {name: np.where(served, parts[..., i], np.nan) for i, name in enumerate(PT_PARTS)}
     return TravelTimes(
         n_internal=x.size,
         walk_min=np.maximum(walk_m, floor_m) / params.walk_speed_mps / 60.0,
@@ -188,8 +192,32 @@ def travel_times_from_network(
         + np.r_[csnap_min, np.zeros(n_ext)][None, :],
         parking_nok=parking,
         pt_gen_min=pt_s / 60.0,
-        pt_ivt_min=nan,
-        pt_wait_min=nan.copy(),
-        pt_walk_min=nan.copy(),
-        pt_boardings=nan.copy(),
+        pt_ivt_min=part["ivt_s"] / 60.0,
+        pt_wait_min=part["wait_s"] / 60.0,
+        pt_walk_min=(part["walk_s"] + snap_s) / 60.0,
+        pt_boardings=part["boardings"],
+        pt_km=part["ivt_m"] / 1000.0,
     )
+
+
+def line_loads(
+    network: Network, x: np.ndarray, y: np.ndarray, pt_trips: np.ndarray
+) -> dict[str, dict[str, float]]:
+    """Boardings and passenger-km per line from zone-to-destination PT trips.
+
+    The trips are loaded onto the same shortest generalised-time paths the travel
+    times come from (all-or-nothing assignment).
+    """
+    n_lines = len(network.lines)
+    if n_lines == 0:
+        return {}
+    node, _ = nearest_nodes(network, x, y, "walk")
+    dest = np.r_[node, network.external.node.to_numpy()] + network.n_nodes
+    on_line = network.pt_line[:, None] == np.arange(n_lines)[None, :]
+    parts = network.pt_parts
+    values = np.hstack([on_line * parts[:, [3]], on_line * parts[:, [4]] / 1000.0])
+    trips = np.where(np.isfinite(pt_trips), pt_trips, 0.0)
+    _, per_origin = many_to_many_sums(network.pt, node, dest, values, flows=trips)
+    total = per_origin.sum(axis=0)
+    return {line.name: {"boardings": float(total[i]), "pkm": float(total[n_lines + i])}
+            for i, line in enumerate(network.lines)}

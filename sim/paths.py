@@ -574,3 +574,76 @@ def many_to_many(
             get_num_threads(),
         )
     return out
+
+
+def many_to_many_sums(
+    graph: Graph,
+    origins: ArrayLike,
+    destinations: ArrayLike,
+    arc_values: ArrayLike,
+    flows: ArrayLike | None = None,
+    cutoff: float = math.inf,
+) -> tuple[FloatArray, FloatArray]:
+    """Distances, and sums of per-arc values along the shortest paths.
+
+    Used to split a generalised public transport time into its parts (walking,
+    waiting, in-vehicle time, boardings) and to load flows onto lines.
+
+    Parameters
+    ----------
+    graph : Graph
+        The network.
+    origins, destinations : array_like of int
+        Node ids; duplicates are allowed.
+    arc_values : array_like of float
+        ``[n_arcs, k]`` values per arc, in the graph's CSR arc order.
+    flows : array_like of float, optional
+        ``[len(origins), len(destinations)]``. When given, the second result is the
+        flow-weighted sum over destinations per origin, ``[len(origins), k]``.
+    cutoff : float, default inf
+        Distances above ``cutoff`` are reported as ``inf``.
+
+    Returns
+    -------
+    dist : numpy.ndarray
+        ``[len(origins), len(destinations)]``; ``inf`` where unreachable.
+    sums : numpy.ndarray
+        ``[len(origins), len(destinations), k]`` (NaN where unreachable), or
+        ``[len(origins), k]`` with ``flows``. Ties between equally short paths are
+        broken by search order.
+
+    Raises
+    ------
+    ValueError
+        On out-of-range node ids, mismatched shapes or non-finite arc values.
+    """
+    _check_graph(graph)
+    n = graph.n_nodes
+    org = _as_int_ids(origins, "origins", n)
+    dst = _as_int_ids(destinations, "destinations", n)
+    values = np.ascontiguousarray(np.asarray(arc_values, dtype=np.float64))
+    if values.ndim != 2 or values.shape[0] != graph.n_arcs:
+        raise ValueError(
+            f"arc_values must have shape (n_arcs={graph.n_arcs}, k), got {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("arc_values must be finite")
+    c = _check_cutoff(cutoff)
+    k = values.shape[1]
+    is_target = np.zeros(n, dtype=np.bool_)
+    is_target[dst] = True
+    out_dist = np.full((org.size, dst.size), np.inf)
+    if flows is None:
+        flow = np.zeros((0, 0))
+        out_sums = np.full((org.size, dst.size, k), np.nan)
+        out_flow = np.zeros((0, k))
+    else:
+        flow = np.ascontiguousarray(np.asarray(flows, dtype=np.float64))
+        if flow.shape != (org.size, dst.size):
+            raise ValueError(f"flows must have shape {(org.size, dst.size)}, got {flow.shape}")
+        out_sums = np.zeros((0, 0, k))
+        out_flow = np.zeros((org.size, k))
+    if org.size and dst.size:
+        _k.many_to_many_sums(graph.indptr, graph.indices, graph.weights, values, org, dst,
+                             is_target, int(is_target.sum()), flow, c, out_dist, out_sums,
+                             out_flow, get_num_threads())
+    return out_dist, (out_sums if flows is None else out_flow)

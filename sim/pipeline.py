@@ -32,6 +32,7 @@ from sim.matrices import (
     TravelTimes,
     Zones,
     facility_zone_sums,
+    line_loads,
     travel_times_from_network,
     zone_sums,
     zones_from_cells,
@@ -67,6 +68,7 @@ class Simulation:
     zones: Zones
     calibration: dict
     elasticities: dict[str, float]
+    line_loads: dict[str, dict[str, float]]
 
     @property
     def final(self) -> YearState:
@@ -232,8 +234,9 @@ def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulat
         states[info.base_year].access,
         final.access,
     )
+    loads = line_loads(final.network, zones.x, zones.y, final.demand.pt_od)
     return Simulation(region=region, scenario=scenario, years=states, goals=goals, zones=zones,
-                      calibration=calibration, elasticities=sanity)
+                      calibration=calibration, elasticities=sanity, line_loads=loads)
 
 
 def run_scenario(path: Path, out: Path | None = None, quiet: bool = False) -> Path:

@@ -373,3 +373,34 @@ def test_graph_constructor_errors() -> None:
 def test_query_errors(call, match: str) -> None:
     with pytest.raises(ValueError, match=match):
         call(_g())
+
+
+def test_many_to_many_sums_splits_path_parts() -> None:
+    """Sums of arc values follow the shortest path: a line 0-1-2 and a costlier shortcut."""
+    from sim.paths import many_to_many_sums
+
+    g = Graph.from_edges([0, 1, 0], [1, 2, 2], [1.0, 1.0, 5.0], 3, directed=True)
+    # arcs in CSR order: (0,1), (0,2), (1,2); values: [arc weight, 1 per arc]
+    values = np.column_stack([g.weights, np.ones(g.n_arcs)])
+    dist, sums = many_to_many_sums(g, [0, 1], [2, 0], values)
+    np.testing.assert_array_equal(dist, [[2.0, 0.0], [1.0, np.inf]])
+    np.testing.assert_array_equal(sums[0, 0], [2.0, 2.0])  # two arcs, via node 1
+    np.testing.assert_array_equal(sums[0, 1], [0.0, 0.0])
+    assert np.isnan(sums[1, 1]).all()
+    _, per_origin = many_to_many_sums(g, [0, 1], [2, 0], values, flows=[[3.0, 1.0], [2.0, 0]])
+    np.testing.assert_array_equal(per_origin, [[6.0, 6.0], [2.0, 2.0]])
+    with pytest.raises(ValueError, match="arc_values must have shape"):
+        many_to_many_sums(g, [0], [2], np.ones((2, 1)))
+
+
+def test_many_to_many_sums_matches_distances_on_grid() -> None:
+    """Summing the weights themselves reproduces the distances (random grid, scipy oracle)."""
+    from sim.paths import many_to_many_sums
+
+    g = grid_graph(20, 15)
+    origins = np.arange(0, g.n_nodes, 17)
+    dests = np.arange(0, g.n_nodes, 5)
+    dist, sums = many_to_many_sums(g, origins, dests, g.weights[:, None])
+    np.testing.assert_allclose(dist, many_to_many(g, origins, dests), rtol=1e-12)
+    finite = np.isfinite(dist)
+    np.testing.assert_allclose(sums[..., 0][finite], dist[finite], rtol=1e-9)
