@@ -65,8 +65,8 @@ GROUP_LABELS = {
     "new": "nye (new residents)",
     "everyone": "alle (everyone)",
 }
-#: Columns of the difference maps: functions within threshold, then distances.
-DIFF_COLUMNS = ("n_within", *(f"dist_{f}" for f in EVERYDAY_FUNCTIONS))
+#: Columns of the difference maps: residents, functions within threshold, distances.
+DIFF_COLUMNS = ("residents", "n_within", *(f"dist_{f}" for f in EVERYDAY_FUNCTIONS))
 #: Distances beyond this (or unreachable) are shown as this, metres.
 DIST_CAP_M = 5000.0
 #: Scenario colours (the reference is the first).
@@ -74,7 +74,7 @@ SCENARIO_COLOURS = ("#222222", "#1f77b4", "#ff7f0e", "#9467bd", "#8c564b", "#e37
                     "#17becf", "#bcbd22", "#7f7f7f")
 PASS_COLOUR, FAIL_COLOUR = "#2ca02c", "#d62728"
 
-_CELL_COLUMNS = ("cell_id", "residents", *DIFF_COLUMNS)
+_CELL_COLUMNS = ("cell_id", *DIFF_COLUMNS)
 
 
 @dataclass
@@ -252,14 +252,23 @@ def comparison_table(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     return rows
 
 
-def difference_stats(table: pd.DataFrame, higher_is_better: bool) -> dict[str, Any]:
-    """Cells compared, mean difference and cells better/worse off than the reference."""
+def difference_stats(table: pd.DataFrame, column: str) -> dict[str, Any]:
+    """Cells compared, mean difference and cells higher/lower than the reference.
+
+    ``cells_better``/``cells_worse`` are given for ``n_within`` (higher is better) and
+    distances (lower is better), not for ``residents``.
+    """
     d = table["difference"].to_numpy(float)
     d = d[np.isfinite(d)]
-    better = d > 0 if higher_is_better else d < 0
-    worse = d < 0 if higher_is_better else d > 0
-    return {"cells": len(table), "mean_difference": float(d.mean()) if d.size else None,
-            "cells_better": int(better.sum()), "cells_worse": int(worse.sum())}
+    stats: dict[str, Any] = {"cells": len(table),
+                             "mean_difference": float(d.mean()) if d.size else None,
+                             "cells_higher": int((d > 0).sum()),
+                             "cells_lower": int((d < 0).sum())}
+    if column != "residents":
+        better_higher = column == "n_within"
+        stats["cells_better"] = stats["cells_higher" if better_higher else "cells_lower"]
+        stats["cells_worse"] = stats["cells_lower" if better_higher else "cells_higher"]
+    return stats
 
 
 # --------------------------------------------------------------------------- plots
@@ -310,7 +319,7 @@ def plot_goals(inputs: list[CompareInput], path: Path, tag: str) -> Path:
         ax.set_title(label, fontsize=9)
     breaks = [f"{i.name}: {b}" for i in inputs
               for b in i.summary["goals"]["placement"].get("rule_breaks", [])]
-    axes[0].text(0.0, -0.32, "Regelbrudd (rule breaks):\n" + ("\n".join(breaks) or "none"),
+    axes[0].text(0.0, -0.25, "Regelbrudd (rule breaks):\n" + ("\n".join(breaks) or "none"),
                  transform=axes[0].transAxes, va="top", ha="left", fontsize=7.5,
                  color=FAIL_COLOUR if breaks else "black")
     fig.suptitle(f"Mål (goals), final year: green = holds, red hatched = FAIL, "
@@ -358,11 +367,10 @@ def plot_access_cdfs(inputs: list[CompareInput], path: Path, tag: str) -> Path:
                 thresholds.add(float(t))
         for t in sorted(thresholds):
             ax.axvline(t, color="grey", linestyle="--", linewidth=1)
-            ax.text(t, 0.02, f" terskel (threshold) {t:.0f} m", rotation=90, fontsize=7,
-                    color="grey", va="bottom")
+            ax.text(t, 0.02, f" {t:.0f} m", fontsize=7, color="grey", va="bottom")
         ax.set_xlim(0, max(3000.0, 3 * max(thresholds, default=0.0)))
         ax.set_ylim(0, 1)
-        ax.set_title(FUNCTION_LABELS.get(f, f), fontsize=9)
+        ax.set_title(FUNCTION_LABELS.get(f, f) + " (dashed: terskel/threshold)", fontsize=8)
         ax.set_xlabel("gangavstand (walking distance, m)", fontsize=8)
         ax.legend(fontsize=6.5, loc="lower right")
     axes[0].set_ylabel("andel bosatte (share of residents)")
@@ -411,6 +419,8 @@ def plot_nullvekst(inputs: list[CompareInput], trajectories: list[list[dict[str,
     ax.set_title("Bil-km (car vehicle-km of residents), index "
                  f"{'/'.join(str(y) for y in sorted(ref_years))} = 100", fontsize=9)
     ax.set_xlabel("år (year)")
+    ax.set_xticks(sorted({p["year"] for t in trajectories for p in t}))
+    ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     ax.legend(fontsize=7)
     years = sorted({p["year"] for t in trajectories for p in t if p["stage"]})
     width = 0.8 / len(inputs)
@@ -456,7 +466,7 @@ def plot_difference_maps(inputs: list[CompareInput],
     extent = (xs[0] - size / 2, xs[-1] + size / 2, ys[0] - size / 2, ys[-1] + size / 2)
     background = _grid(cx, cy, xs, ys, np.ones(cx.size))
     others = inputs[1:]
-    ncols = 3
+    ncols = 4
     nrows_each = -(-len(DIFF_COLUMNS) // ncols)
     fig, axes = plt.subplots(nrows_each * len(others), ncols, squeeze=False,
                              figsize=(5.2 * ncols, 4.6 * nrows_each * len(others)))
@@ -471,24 +481,34 @@ def plot_difference_maps(inputs: list[CompareInput],
             if column == "n_within":
                 lim, cmap, unit = float(len(EVERYDAY_FUNCTIONS)), "RdBu", "functions"
                 title = "funksjoner innen terskel (n_within)"
+            elif column == "residents":
+                lim = max(1.0, float(np.percentile(finite, 98)) if finite.size else 1.0)
+                cmap, unit, title = "PuOr_r", "residents", "bosatte (residents)"
             else:
                 lim = max(100.0, float(np.percentile(finite, 98)) if finite.size else 100.0)
                 cmap, unit = "RdBu_r", "m"
                 function = column.removeprefix("dist_")
                 title = f"avstand {FUNCTION_LABELS.get(function, function)}"
             ax.imshow(background, origin="lower", extent=extent, cmap="Greys", vmin=0,
-                      vmax=8)
+                      vmax=5)
             im = ax.imshow(grid, origin="lower", extent=extent, cmap=cmap, vmin=-lim, vmax=lim,
                            interpolation="nearest")
             fig.colorbar(im, ax=ax, shrink=0.8, label=f"Δ {unit} ({other.name} − {ref.name})")
-            stats = difference_stats(table, higher_is_better=column == "n_within")
+            stats = difference_stats(table, column)
+            if not (stats["cells_higher"] or stats["cells_lower"]):
+                ax.text(0.5, 0.02, "ingen forskjell (no difference)", transform=ax.transAxes,
+                        ha="center", va="bottom", fontsize=8)
             mean = stats["mean_difference"]
+            counts = (f"more {stats['cells_higher']}, fewer {stats['cells_lower']}"
+                      if column == "residents" else
+                      f"better {stats['cells_better']}, worse {stats['cells_worse']}")
             ax.set_title(f"{other.name} − {ref.name}: {title}\n{stats['cells']} cells, "
                          f"mean Δ {mean if mean is not None else float('nan'):+.2f} {unit}, "
-                         f"better {stats['cells_better']}, worse {stats['cells_worse']}",
-                         fontsize=8)
+                         f"{counts}", fontsize=8)
             ax.set_aspect("equal")
+            ax.ticklabel_format(style="plain", useOffset=False)
             ax.tick_params(labelsize=6)
+            ax.locator_params(nbins=4)
         for j in range(len(DIFF_COLUMNS), nrows_each * ncols):
             axes[k * nrows_each + j // ncols, j % ncols].axis("off")
     fig.suptitle(f"Forskjell mot referansen {ref.name} (difference vs reference; cells with "
@@ -515,7 +535,7 @@ def _write_all(inputs: list[CompareInput], tmp: Path) -> None:
     ref = inputs[0]
     trajectories = [nullvekst_trajectory(i.summary) for i in inputs]
     tables = {o.name: {c: cell_differences(ref.cells, o.cells, c,
-                                           cap=None if c == "n_within" else DIST_CAP_M)
+                                           cap=DIST_CAP_M if c.startswith("dist_") else None)
                        for c in DIFF_COLUMNS} for o in inputs[1:]}
     plot_goals(inputs, tmp / "goals_compare.png", tag)
     plot_mode_shares(inputs, tmp / "mode_shares_compare.png", tag)
@@ -532,11 +552,13 @@ def _write_all(inputs: list[CompareInput], tmp: Path) -> None:
         row["growth_share_walk_bike_pt_final"] = \
             inp.summary["goals"]["nullvekst"].get("growth_share_walk_bike_pt")
     frame = pd.DataFrame(flat)
+    frame = frame[["scenario", "reference", *[c for c in frame if c not in
+                                              ("scenario", "reference")]]]
     frame.to_csv(tmp / "compare.csv", index=False, float_format="%.6g")
     rows = []
     for row, inp, traj in zip(flat, inputs, trajectories, strict=True):
         diffs = None if inp is ref else {
-            c: difference_stats(t, higher_is_better=c == "n_within")
+            c: difference_stats(t, c)
             for c, t in tables[inp.name].items()}
         rows.append({**row, "path": str(inp.path), "data_note": inp.summary.get("data_note"),
                      "basket_groups": inp.summary.get("basket", {}).get("groups", {}),
