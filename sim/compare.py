@@ -393,7 +393,7 @@ def plot_basket_groups(inputs: list[CompareInput], path: Path, tag: str) -> Path
         ax.bar(pos, [np.nan if s is None else s for s in shares], width, color=_colour(k),
                label=inp.name)
         for p, s in zip(pos, shares, strict=True):
-            ax.text(p, (s or 0.0), "n/a" if s is None else f"{s:.0%}", ha="center",
+            ax.text(p, (s or 0.0), "n/a" if s is None else f"{s:.1%}", ha="center",
                     va="bottom", fontsize=7)
     ax.set_xticks(x, list(GROUP_LABELS.values()), fontsize=8)
     ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
