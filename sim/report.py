@@ -352,7 +352,7 @@ def comparison_section(results: list[Result], files_dir: Path) -> Section:
 
     The comparison is written to ``<files_dir>/compare/``.
     """
-    from sim.compare import compare_results
+    from sim.compare import COMPARE_PLOTS, compare_results
 
     compare_dir = files_dir / "compare"
     compare_results([r.path for r in results], out=compare_dir)
@@ -381,6 +381,10 @@ def comparison_section(results: list[Result], files_dir: Path) -> Section:
                Figure(compare_dir / "mode_shares_compare.png",
                       f"{files}/compare/mode_shares_compare.png",
                       "Reisemiddelfordeling side om side (mode shares side by side)")]
+    figures += [Figure(compare_dir / name, f"{files}/compare/{name}", caption)
+                for name, caption in COMPARE_PLOTS.items()
+                if name not in ("goals_compare.png", "mode_shares_compare.png")
+                and (compare_dir / name).is_file()]
     return Section("Sammenligning (comparison)", [goals, modes, *figures])
 
 
@@ -402,7 +406,8 @@ def provenance_section(results: list[Result]) -> Section:
 def build_sections(results: list[Result], files_dir: Path) -> list[Section]:
     """All sections of the report, in order; plot files belong in ``files_dir``."""
     sections = [scenario_section(r, files_dir.name) for r in results]
-    if len(results) >= 2:
+    same_region = len({r.summary["scenario"].get("region") for r in results}) == 1
+    if len(results) >= 2 and same_region:  # compare refuses results of different regions
         sections.append(comparison_section(results, files_dir))
     sections.append(provenance_section(results))
     return sections
