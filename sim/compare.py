@@ -531,7 +531,8 @@ def _check_out(out: Path, result_dirs: list[Path]) -> None:
 
 
 def _write_all(inputs: list[CompareInput], tmp: Path) -> None:
-    tag = synthetic_tag(any(i.summary["synthetic"] for i in inputs))
+    statuses = {synthetic_tag(i.summary) for i in inputs}
+    tag = max(statuses, key=len)  # the strongest warning of any input
     ref = inputs[0]
     trajectories = [nullvekst_trajectory(i.summary) for i in inputs]
     tables = {o.name: {c: cell_differences(ref.cells, o.cells, c,

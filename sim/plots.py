@@ -30,9 +30,15 @@ GOAL_LABELS = {
 }
 
 
-def synthetic_tag(synthetic: bool) -> str:
-    """Title suffix for figures from synthetic data."""
-    return "  [SYNTHETIC DATA — not Bærum]" if synthetic else ""
+def synthetic_tag(status: str | dict[str, Any]) -> str:
+    """Title suffix saying what a figure's numbers rest on.
+
+    ``status`` is a data status (``synthetic``, ``mixed``, ``real``) or a summary.
+    """
+    if isinstance(status, dict):
+        status = status.get("data_status", "synthetic" if status.get("synthetic") else "real")
+    return {"synthetic": "  [SYNTHETIC DATA — not Bærum]",
+            "mixed": "  [partly proxy/synthetic data — see data note]"}.get(status, "")
 
 
 def _save(fig: plt.Figure, path: Path) -> None:
@@ -67,7 +73,7 @@ def plot_access_maps(sim: Simulation, out_dir: Path) -> list[Path]:
         share = access.share_within[function]
         ax.set_title(
             f"{function}: {share:.0%} of residents within {threshold:.0f} m "
-            f"({sim.final.year}){synthetic_tag(sim.region.synthetic)}",
+            f"({sim.final.year}){synthetic_tag(sim.region.data_status)}",
             fontsize=9,
         )
         ax.set_xlabel("x (EPSG:25833, m)")
@@ -95,7 +101,7 @@ def plot_mode_shares(summary: dict[str, Any], path: Path) -> Path:
     ax.set_ylabel("share of residents' trips")
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
     ax.set_title(f"Mode shares — {summary['scenario']['name']}"
-                 f"{synthetic_tag(summary['synthetic'])}", fontsize=9)
+                 f"{synthetic_tag(summary)}", fontsize=9)
     _save(fig, path)
     return path
 
@@ -118,7 +124,7 @@ def plot_goal_dashboard(summary: dict[str, Any], path: Path) -> Path:
         hi = max(goal["value"], goal["target"], 0.01)
         ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.15 * (hi - lo))
     fig.suptitle(f"Goals {summary['scenario']['final_year']} — {summary['scenario']['name']}"
-                 f"{synthetic_tag(summary['synthetic'])}", fontsize=10)
+                 f"{synthetic_tag(summary)}", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
     return path
@@ -145,7 +151,7 @@ def plot_access_cdf(sim: Simulation, path: Path) -> Path:
     axes[0].set_ylabel("share of residents")
     axes[0].legend(fontsize=8)
     fig.suptitle(f"Walking distance to everyday functions, {sim.final.year}"
-                 f"{synthetic_tag(sim.region.synthetic)}", fontsize=10)
+                 f"{synthetic_tag(sim.region.data_status)}", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
     return path
@@ -174,7 +180,7 @@ def plot_basket_change(sim: Simulation, changes: Any, path: Path) -> Path:
     ax.legend(fontsize=8, loc="lower right")
     ax.set_aspect("equal")
     ax.set_title(f"Kortreist hverdag: change {sim.base.year} → {sim.final.year}"
-                 f"{synthetic_tag(sim.region.synthetic)}", fontsize=9)
+                 f"{synthetic_tag(sim.region.data_status)}", fontsize=9)
     _save(fig, path)
     return path
 
@@ -208,7 +214,7 @@ def plot_nullvekst_trajectory(summary: dict[str, Any], path: Path) -> Path:
         ax.set_xticks(years)
         ax.tick_params(axis="x", labelrotation=45, labelsize=8)
     fig.suptitle(f"Nullvekst — {summary['scenario']['name']}"
-                 f"{synthetic_tag(summary['synthetic'])}", fontsize=10)
+                 f"{synthetic_tag(summary)}", fontsize=10)
     fig.tight_layout()
     _save(fig, path)
     return path

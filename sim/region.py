@@ -187,6 +187,13 @@ class Region:
         return any(layer.status == "synthetic" for layer in self.layers.values())
 
     @property
+    def data_status(self) -> str:
+        """``synthetic`` (a made-up region), ``mixed`` (some layers not real) or ``real``."""
+        if self.fully_synthetic:
+            return "synthetic"
+        return "real" if all(a.status == "real" for a in self.layers.values()) else "mixed"
+
+    @property
     def fully_synthetic(self) -> bool:
         """True for a made-up region such as the demo: every layer is synthetic."""
         return all(layer.status == "synthetic" for layer in self.layers.values())

@@ -300,15 +300,18 @@ def provenance_tables(results: list[Result]) -> list[str | Table]:
 def warning_lines(results: list[Result]) -> list[str]:
     """Lines of the warning banner; empty when every layer is real or derived."""
     lines = []
-    synthetic = [r.name for r in results if r.summary.get("synthetic")]
+    synthetic = [r.name for r in results if r.summary.get(
+        "data_status", "synthetic" if r.summary.get("synthetic") else "real") == "synthetic"]
     if synthetic:
         lines.append("SYNTETISKE DATA (SYNTHETIC DATA): " + ", ".join(synthetic)
                      + " rest on a made-up region, not on Bærum data. "
                      "The figures show how the model works; they say nothing about Bærum.")
     for r in results:
-        weak = {n: s for n, s in weak_layers(r.summary).items() if s != "synthetic"}
+        if r.name in synthetic:
+            continue
+        weak = weak_layers(r.summary)
         if weak:
-            lines.append(f"{r.name}: rests on proxy/estimated layers: "
+            lines.append(f"{r.name}: rests partly on proxy, estimated or synthetic layers: "
                          + ", ".join(f"{n} ({s})" for n, s in weak.items()))
     return lines
 

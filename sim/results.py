@@ -163,6 +163,7 @@ def summary_from_simulation(
             "final_year": final.year,
         },
         "synthetic": status["synthetic"],
+        "data_status": sim.region.data_status,
         "data_note": data_note(sim),
         "goals": sim.goals,
         "mode_shares": demand.mode_shares,

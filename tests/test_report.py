@@ -109,6 +109,7 @@ def test_report_escapes_text_and_warns_on_proxies(results: dict[str, Path],
     summary = json.loads((result / "summary.json").read_text())
     summary["scenario"]["description"] = '<script>alert("x")</script> & <b>'
     summary["synthetic"] = False
+    summary["data_status"] = "mixed"
     layers = summary["manifest"]["data"]["layers"]
     for name in layers:
         layers[name]["status"] = "proxy" if name == "streets" else "real"
