@@ -8,7 +8,10 @@ and public transport generalised time with its components.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+import hashlib
+import os
+from dataclasses import dataclass, fields
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -46,8 +49,9 @@ def zones_from_cells(region: Region, size_m: float) -> Zones:
     cells = region.cells
     x = cells.x.to_numpy()
     y = cells.y.to_numpy()
-    key = (np.floor((x - x.min()) / size_m).astype(np.int64) * 1_000_003
-           + np.floor((y - y.min()) / size_m).astype(np.int64))
+    # the tolerance keeps cells whose centres carry reprojection noise in their own zone
+    key = (np.floor((x - x.min()) / size_m + 1e-6).astype(np.int64) * 1_000_003
+           + np.floor((y - y.min()) / size_m + 1e-6).astype(np.int64))
     _, zone = np.unique(key, return_inverse=True)
     nz = int(zone.max()) + 1
     w = cells.population.to_numpy(float) + cells.jobs.to_numpy(float) + 1.0
@@ -198,6 +202,47 @@ def travel_times_from_network(
         pt_boardings=part["boardings"],
         pt_km=part["ivt_m"] / 1000.0,
     )
+
+
+#: Modules whose code determines the matrices; their text is part of the cache key.
+_CODE = ("matrices.py", "network.py", "paths.py", "_paths_kernels.py", "region.py")
+
+
+def matrix_cache_key(region: Region, state: tuple, zones: Zones, params: ModelParams) -> str:
+    """sha256 of everything the matrices depend on: code, inputs, network state, zones."""
+    digest = hashlib.sha256()
+    here = Path(__file__).parent
+    for name in _CODE:
+        digest.update((here / name).read_bytes())
+    digest.update(repr((region.name, region.seed, sorted(region.inputs.items()))).encode())
+    digest.update(repr(state).encode())
+    digest.update(zones.x.tobytes() + zones.y.tobytes() + "|".join(zones.kind).encode())
+    params_json = params.model_dump_json(exclude={"asc_bike", "asc_pt", "asc_car_driver",
+                                                  "asc_car_passenger", "destination_theta"})
+    digest.update(params_json.encode())
+    return digest.hexdigest()
+
+
+def travel_times_cached(
+    network: Network, zones: Zones, params: ModelParams, key: str, cache: Path | None
+) -> TravelTimes:
+    """:func:`travel_times_from_network`, stored as ``<cache>/matrices/<key>.npz``.
+
+    A cached file is used only when its key (see :func:`matrix_cache_key`) matches, so a
+    change of code, inputs, network state, zones or parameters recomputes.
+    """
+    path = None if cache is None else cache / "matrices" / f"{key}.npz"
+    if path is not None and path.is_file():
+        with np.load(path, allow_pickle=False) as data:
+            return TravelTimes(**{f.name: data[f.name] if data[f.name].ndim else
+                                  data[f.name].item() for f in fields(TravelTimes)})
+    tt = travel_times_from_network(network, zones.x, zones.y, zones.kind, params)
+    if path is not None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
+        np.savez(tmp, **{f.name: getattr(tt, f.name) for f in fields(TravelTimes)})
+        tmp.replace(path)
+    return tt
 
 
 def line_loads(

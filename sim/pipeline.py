@@ -6,6 +6,7 @@ takes plain data. :func:`run_scenario` is what ``baerum-sim run`` calls.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -26,6 +27,7 @@ from sim.demand import (
     elasticities,
     five_mode_targets,
 )
+from sim.errors import InputError
 from sim.goals import goals_from_results
 from sim.growth import Growth, growth_by_year
 from sim.matrices import (
@@ -33,14 +35,15 @@ from sim.matrices import (
     Zones,
     facility_zone_sums,
     line_loads,
-    travel_times_from_network,
+    matrix_cache_key,
+    travel_times_cached,
     zone_sums,
     zones_from_cells,
 )
 from sim.network import Network, network_from_region, network_state
 from sim.region import Region
 from sim.regions import load_region
-from sim.scenario import Scenario, Streets, Transit, scenario_from_text, scenario_text
+from sim.scenario import ModelParams, Scenario, Streets, Transit, scenario_from_text, scenario_text
 
 
 @dataclass(frozen=True)
@@ -124,9 +127,25 @@ def calibration_targets(region: Region) -> dict[str, float]:
                              float(cal.get("car_passenger_share", 0.08)))
 
 
+def _matrix_source(
+    region: Region, zones: Zones, params: ModelParams, use_cache: bool
+) -> Callable[[Network, tuple], TravelTimes]:
+    """Travel times per network state: computed once, cached on disk when ``use_cache``."""
+    cache = matrix_cache_dir(region.name) if use_cache else None
+    memo: dict[tuple, TravelTimes] = {}
+
+    def travel_times(network: Network, state: tuple) -> TravelTimes:
+        if state not in memo:
+            key = matrix_cache_key(region, state, zones, params)
+            memo[state] = travel_times_cached(network, zones, params, key, cache)
+        return memo[state]
+
+    return travel_times
+
+
 def calibrate_region(
     region: Region, scenario: Scenario, zones: Zones,
-    travel_times: Callable[[Network], TravelTimes],
+    travel_times: Callable[[Network, tuple], TravelTimes],
 ) -> tuple[dict[str, float], dict[str, Any]]:
     """Constants of the mode choice, calibrated on the region's base year.
 
@@ -143,7 +162,8 @@ def calibrate_region(
     facilities = facilities_for_year(region, plain, network, year)
     inputs = demand_inputs(region, plain, zones, region.cells.population.to_numpy(float),
                            region.cells.jobs.to_numpy(float), facilities)
-    ascs, fit = calibrate_ascs(travel_times(network), inputs, scenario.model,
+    state = network_state(region, plain, year)
+    ascs, fit = calibrate_ascs(travel_times(network, state), inputs, scenario.model,
                                calibration_targets(region))
     return ascs, {"calibrated": True, "base_year": year, **fit}
 
@@ -157,12 +177,7 @@ def calibration_for_region(region: Region, scenario: Scenario) -> dict[str, Any]
                                                ("bike", "pt", "car_driver", "car_passenger")})
     scenario = scenario.model_copy(update={"model": params})
     zones = zones_from_cells(region, params.zone_size_m)
-    matrices: dict[int, TravelTimes] = {}
-
-    def travel_times(network: Network) -> TravelTimes:
-        return matrices.setdefault(id(network), travel_times_from_network(
-            network, zones.x, zones.y, zones.kind, params))
-
+    travel_times = _matrix_source(region, zones, params, use_cache=True)
     ascs, fit = calibrate_region(region, scenario, zones, travel_times)
     network = network_from_region(region, scenario, region.base_year)
     facilities = facilities_for_year(region, scenario, network, region.base_year)
@@ -173,29 +188,39 @@ def calibration_for_region(region: Region, scenario: Scenario) -> dict[str, Any]
         "synthetic": region.fully_synthetic,
         "model": params.model_dump(mode="json"),
         **fit,
-        "elasticities": elasticities(travel_times(network), inputs, params, ascs),
+        "elasticities": elasticities(
+            travel_times(network, network_state(region, scenario, region.base_year)), inputs,
+            params, ascs),
     }
 
 
-def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulation:
+def matrix_cache_dir(region_name: str) -> Path:
+    """Where travel-time matrices of a region are cached (git-ignored)."""
+    from sim.data import cache_dir
+
+    try:
+        return cache_dir(region_name)
+    except InputError:  # not a region pack, e.g. the demo region
+        return Path(os.environ.get("BAERUM_SIM_CACHE", settings.NETWORK_DATA_DIR)) / (
+            region_name if "BAERUM_SIM_CACHE" in os.environ else f"{region_name}/cache")
+
+
+def simulate(
+    region: Region, scenario: Scenario, quiet: bool = False, use_cache: bool = True
+) -> Simulation:
     """Run every stage for every modelled year and check the goals.
 
     Years before the base year use the base year's population and jobs (no back-casting)
     with the lines running in that year. Networks and travel-time matrices are built
-    once per network state (lines and street edits in force) and shared between years.
+    once per network state (lines and street edits in force) and shared between years;
+    matrices are also cached on disk (``use_cache``), keyed by all they depend on.
     """
     years = modelled_years(scenario)
     params = scenario.model
     zones = zones_from_cells(region, params.zone_size_m)
     thresholds = scenario.goals.thresholds(region.walk_thresholds_m)
     networks: dict[tuple, Network] = {}
-    matrices: dict[int, TravelTimes] = {}
-
-    def travel_times(network: Network) -> TravelTimes:
-        if id(network) not in matrices:
-            matrices[id(network)] = travel_times_from_network(
-                network, zones.x, zones.y, zones.kind, params)
-        return matrices[id(network)]
+    travel_times = _matrix_source(region, zones, params, use_cache)
 
     steps = tqdm(years, desc=f"{scenario.scenario.name}", unit="year", disable=quiet)
     steps.set_postfix_str("calibrating mode choice")
@@ -220,12 +245,14 @@ def simulate(region: Region, scenario: Scenario, quiet: bool = False) -> Simulat
         )
         steps.set_postfix_str(f"{year}: demand")
         inputs = demand_inputs(region, scenario, zones, residents, jobs, facilities)
-        demand = demand_from_travel_times(travel_times(network), inputs, params, ascs, year)
+        demand = demand_from_travel_times(travel_times(network, key), inputs, params, ascs, year)
         states[year] = YearState(year, growth, residents, jobs, access, demand, network, inputs)
     info = scenario.scenario
     final = states[info.target_years[-1]]
     steps.set_postfix_str("elasticities")
-    sanity = elasticities(travel_times(final.network), final.demand_inputs, params, ascs)
+    final_state = network_state(region, scenario, final.year)
+    sanity = elasticities(travel_times(final.network, final_state), final.demand_inputs, params,
+                          ascs)
     goals = goals_from_results(
         scenario,
         final.growth.placements,

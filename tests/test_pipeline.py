@@ -134,3 +134,30 @@ def test_population_totals(demo_results, demo_region) -> None:
     assert s["years"]["2040"]["residents"] == pytest.approx(base + added)
     dwellings = sum(g.dwellings for g in scenario.growth)
     assert np.isclose(s["years"]["2040"]["new_dwellings"], dwellings)
+
+
+def test_matrix_cache_cold_and_warm_identical(tmp_path, monkeypatch, demo_region) -> None:
+    """Travel times from the disk cache equal freshly computed ones, array for array."""
+    from dataclasses import fields
+
+    from sim.matrices import (
+        TravelTimes,
+        matrix_cache_key,
+        travel_times_cached,
+        zones_from_cells,
+    )
+    from sim.network import network_from_region, network_state
+
+    scenario = scenario_from_file(REPO / "scenarios" / "demo.toml")
+    zones = zones_from_cells(demo_region, scenario.model.zone_size_m)
+    net = network_from_region(demo_region, scenario, 2030)
+    state = network_state(demo_region, scenario, 2030)
+    key = matrix_cache_key(demo_region, state, zones, scenario.model)
+    cold = travel_times_cached(net, zones, scenario.model, key, tmp_path)
+    assert (tmp_path / "matrices" / f"{key}.npz").is_file()
+    warm = travel_times_cached(net, zones, scenario.model, key, tmp_path)
+    for f in fields(TravelTimes):
+        np.testing.assert_array_equal(getattr(cold, f.name), getattr(warm, f.name))
+    # another network state has another key
+    other = network_state(demo_region, scenario, 2024)
+    assert matrix_cache_key(demo_region, other, zones, scenario.model) != key
