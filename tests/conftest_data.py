@@ -52,3 +52,23 @@ def baerum_env(monkeypatch: pytest.MonkeyPatch) -> dict:
     monkeypatch.setenv("BAERUM_SIM_CACHE", str(state["cache"]))
     monkeypatch.setenv("BAERUM_SIM_DATA", str(DATA))
     return state
+
+
+@pytest.fixture(scope="module")
+def baerum_module_env():
+    """Module-wide: the built Bærum bundle with the environment pointing at it."""
+    if DATA is None:
+        pytest.skip("shared real data directory (../shared/data, $BAERUM_SIM_DATA) absent")
+    state = build_baerum_once()
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setenv("BAERUM_SIM_CACHE", str(state["cache"]))
+        mp.setenv("BAERUM_SIM_DATA", str(DATA))
+        yield state
+
+
+@pytest.fixture(scope="module")
+def baerum_region(baerum_module_env):
+    """The Bærum region loaded from the bundle built for this test session."""
+    from sim.regions import load_region
+
+    return load_region("baerum", quiet=True)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from conftest_data import DATA, build_baerum_once
+from conftest_data import DATA, baerum_module_env, baerum_region  # noqa: F401
 
 from sim.osm import edge_modes, graph_from_osm, streets_from_graph
 from sim.paths import Graph, multi_source
@@ -25,14 +25,8 @@ def osm():
 
 
 @pytest.fixture(scope="module")
-def region():
-    from sim.regions import load_region
-
-    state = build_baerum_once()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BAERUM_SIM_CACHE", str(state["cache"]))
-        mp.setenv("BAERUM_SIM_DATA", str(DATA))
-        return load_region("baerum", quiet=True)
+def region(baerum_region):  # noqa: F811
+    return baerum_region
 
 
 def test_lysaker_distances_match_networkx(osm, region) -> None:

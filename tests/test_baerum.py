@@ -10,7 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
-from conftest_data import DATA, build_baerum_once
+from conftest_data import DATA, baerum_module_env  # noqa: F401
 
 from sim.cli import main
 
@@ -24,12 +24,8 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def env():
-    state = build_baerum_once()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BAERUM_SIM_CACHE", str(state["cache"]))
-        mp.setenv("BAERUM_SIM_DATA", str(DATA))
-        yield state
+def env(baerum_module_env):  # noqa: F811
+    return baerum_module_env
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest_data import DATA, build_baerum_once
+from conftest_data import DATA, baerum_module_env, baerum_region  # noqa: F401
 
 from sim.matrices import travel_times_from_network, zones_from_cells
 from sim.network import nearest_nodes, network_from_region
@@ -20,16 +20,9 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def baerum():
-    from sim.regions import load_region
-
-    state = build_baerum_once()
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("BAERUM_SIM_CACHE", str(state["cache"]))
-        mp.setenv("BAERUM_SIM_DATA", str(DATA))
-        region = load_region("baerum", quiet=True)
+def baerum(baerum_region):  # noqa: F811
     plan = scenario_from_file(REPO / "scenarios" / "arealstrategi_2040.toml")
-    return region, plan
+    return baerum_region, plan
 
 
 def _line(region, name):
