@@ -17,9 +17,10 @@ array([[0. , 1. , 3.5, inf]])
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Hashable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import numpy.typing as npt
@@ -40,6 +41,31 @@ FloatArray = npt.NDArray[np.float64]
 IntArray = npt.NDArray[np.int64]
 
 _INT32_MAX = np.iinfo(np.int32).max
+
+Method = Literal["auto", "dijkstra", "phast"]
+_METHODS = ("auto", "dijkstra", "phast")
+#: with ``method="auto"`` an unprepared graph is prepared (CH built) only for
+#: batches at least this large; building costs roughly 500-1000 Dijkstra searches
+AUTO_PREPARE_MIN_ORIGINS = 5000
+#: with a cutoff, ``auto`` switches to PHAST when probe searches reach this share of nodes
+_AUTO_PHAST_REACH = 0.2
+_PROBE = 8
+
+
+@dataclass(frozen=True, eq=False)
+class _CH:
+    """PHAST arrays of a contraction hierarchy (see ``_paths_kernels.build_ch``)."""
+
+    pos_of: np.ndarray
+    up_ptr: np.ndarray
+    up_idx: np.ndarray
+    up_w: np.ndarray
+    dn_ptr: np.ndarray
+    dn_idx: np.ndarray
+    dn_w: np.ndarray
+
+
+_CH_CACHE: weakref.WeakKeyDictionary[Graph, _CH] = weakref.WeakKeyDictionary()
 
 
 def _as_1d(values: ArrayLike, name: str) -> np.ndarray:
@@ -318,6 +344,38 @@ class Graph:
             ids[:] = nodes
         return cls.from_edges(u, v, w, len(nodes), directed=G.is_directed(), x=x, y=y, node_ids=ids)
 
+    def prepare(self, witness_limit: int = 64) -> Graph:
+        """Build (once) and cache a contraction hierarchy for fast one-to-all queries.
+
+        A prepared graph answers :func:`one_to_all` and :func:`many_to_many` with
+        PHAST (an upward search plus one linear sweep), several times faster than
+        Dijkstra for large batches. Building takes about as long as several
+        hundred Dijkstra searches (about 1 s for 20k nodes) and is kept as long
+        as the graph object lives.
+
+        Parameters
+        ----------
+        witness_limit : int, default 64
+            Settled-node limit of the local witness searches during contraction
+            (smaller builds faster but adds more shortcut arcs).
+
+        Returns
+        -------
+        Graph
+            ``self``, to allow ``g = Graph.from_networkx(G).prepare()``.
+        """
+        if self not in _CH_CACHE:
+            if witness_limit < 1:
+                raise ValueError(f"witness_limit must be >= 1, got {witness_limit}")
+            arrays = _k.build_ch(self.indptr, self.indices, self.weights, int(witness_limit))
+            _CH_CACHE[self] = _CH(*arrays)
+        return self
+
+    @property
+    def is_prepared(self) -> bool:
+        """Whether :meth:`prepare` has built the contraction hierarchy."""
+        return self in _CH_CACHE
+
     def reversed(self) -> Graph:
         """Return the transpose (every arc reversed); undirected graphs return ``self``.
 
@@ -471,7 +529,43 @@ def k_nearest(
     return _k.k_nearest(graph.indptr, graph.indices, graph.weights, src, off, int(k), c)
 
 
-def one_to_all(graph: Graph, origins: ArrayLike, cutoff: float = math.inf) -> FloatArray:
+def _check_method(method: str) -> str:
+    if method not in _METHODS:
+        raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
+    return method
+
+
+def _phast(
+    graph: Graph, origins: IntArray, targets: IntArray, cutoff: float, out: FloatArray
+) -> None:
+    ch = _CH_CACHE[graph.prepare()]
+    _k.phast(
+        ch.pos_of,
+        ch.up_ptr,
+        ch.up_idx,
+        ch.up_w,
+        ch.dn_ptr,
+        ch.dn_idx,
+        ch.dn_w,
+        origins,
+        targets,
+        cutoff,
+        out,
+        get_num_threads(),
+    )
+
+
+def _dijkstra_rows(graph: Graph, origins: IntArray, cutoff: float, out: FloatArray) -> None:
+    out[:] = np.inf
+    if origins.size:
+        _k.one_to_all(
+            graph.indptr, graph.indices, graph.weights, origins, cutoff, out, get_num_threads()
+        )
+
+
+def one_to_all(
+    graph: Graph, origins: ArrayLike, cutoff: float = math.inf, method: Method = "auto"
+) -> FloatArray:
     """Distances from each origin to every node (one search per origin, in parallel).
 
     Parameters
@@ -482,6 +576,13 @@ def one_to_all(graph: Graph, origins: ArrayLike, cutoff: float = math.inf) -> Fl
         Origin nodes.
     cutoff : float, default inf
         Distances above ``cutoff`` are reported as ``inf``.
+    method : {"auto", "dijkstra", "phast"}, default "auto"
+        ``"dijkstra"``: one Dijkstra search per origin (stops at the cutoff).
+        ``"phast"``: contraction hierarchy + linear sweep (builds the hierarchy
+        with :meth:`Graph.prepare` if needed). ``"auto"``: PHAST on a prepared
+        graph (or for batches of at least ``AUTO_PREPARE_MIN_ORIGINS`` origins)
+        unless the cutoff is so small that probe searches reach under 20 % of
+        the nodes; Dijkstra otherwise.
 
     Returns
     -------
@@ -491,14 +592,29 @@ def one_to_all(graph: Graph, origins: ArrayLike, cutoff: float = math.inf) -> Fl
     Raises
     ------
     ValueError
-        On out-of-range origins or an invalid cutoff.
+        On out-of-range origins, an invalid cutoff or an unknown method.
     """
     _check_graph(graph)
     org = _as_int_ids(origins, "origins", graph.n_nodes)
     c = _check_cutoff(cutoff)
-    out = np.full((org.size, graph.n_nodes), np.inf)
-    if org.size:
-        _k.one_to_all(graph.indptr, graph.indices, graph.weights, org, c, out, get_num_threads())
+    auto = _check_method(method) == "auto"
+    n = graph.n_nodes
+    if auto:
+        use_phast = graph.is_prepared or org.size >= AUTO_PREPARE_MIN_ORIGINS
+        method = "phast" if use_phast else "dijkstra"
+    out = np.empty((org.size, n))
+    if method == "dijkstra" or org.size == 0:
+        _dijkstra_rows(graph, org, c, out)
+        return out
+    start = 0
+    if auto and c < math.inf and org.size > 2 * _PROBE:
+        # probe: if the cutoff ball is small, bounded Dijkstra beats a full sweep
+        start = _PROBE
+        _dijkstra_rows(graph, org[:start], c, out[:start])
+        if np.isfinite(out[:start]).mean() < _AUTO_PHAST_REACH:
+            _dijkstra_rows(graph, org[start:], c, out[start:])
+            return out
+    _phast(graph, org[start:], np.arange(n, dtype=np.int64), c, out[start:])
     return out
 
 
@@ -508,12 +624,14 @@ def many_to_many(
     destinations: ArrayLike,
     cutoff: float = math.inf,
     chunk_size: int = 4096,
+    method: Method = "auto",
 ) -> FloatArray:
     """Origin-destination distance matrix.
 
-    Each search stops as soon as every destination is settled (or the cutoff is
-    reached). Origins are processed in chunks of ``chunk_size`` with per-thread
-    work arrays, so memory is ``O(threads * n_nodes)`` on top of the result.
+    With Dijkstra each search stops as soon as every destination is settled (or
+    the cutoff is reached). Origins are processed in chunks of ``chunk_size``
+    with per-thread work arrays, so memory is ``O(threads * n_nodes)`` on top of
+    the result.
 
     Parameters
     ----------
@@ -525,6 +643,10 @@ def many_to_many(
         Distances above ``cutoff`` are reported as ``inf``.
     chunk_size : int, default 4096
         Number of origins handed to the parallel kernel at a time.
+    method : {"auto", "dijkstra", "phast"}, default "auto"
+        As in :func:`one_to_all`; ``"auto"`` uses PHAST only without a cutoff,
+        with at least 16 distinct destinations, and on a prepared graph (or for
+        at least ``AUTO_PREPARE_MIN_ORIGINS`` origins).
 
     Returns
     -------
@@ -534,7 +656,8 @@ def many_to_many(
     Raises
     ------
     ValueError
-        On out-of-range node ids, an invalid cutoff or ``chunk_size < 1``.
+        On out-of-range node ids, an invalid cutoff, ``chunk_size < 1`` or an
+        unknown method.
     """
     _check_graph(graph)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int | np.integer):
@@ -545,8 +668,18 @@ def many_to_many(
     org = _as_int_ids(origins, "origins", n)
     dst = _as_int_ids(destinations, "destinations", n)
     c = _check_cutoff(cutoff)
+    method = _check_method(method)
     out = np.full((org.size, dst.size), np.inf)
     if org.size == 0 or dst.size == 0:
+        return out
+    if method == "auto":
+        big = graph.is_prepared or org.size >= AUTO_PREPARE_MIN_ORIGINS
+        many = np.unique(dst).size >= 16
+        method = "phast" if (big and many and c == math.inf) else "dijkstra"
+    if method == "phast":
+        for start in range(0, org.size, int(chunk_size)):
+            stop = min(start + int(chunk_size), org.size)
+            _phast(graph, org[start:stop], dst, c, out[start:stop])
         return out
     # linked list of destination positions per node: head[node] -> next[pos] -> ...
     order = np.argsort(dst, kind="stable")
