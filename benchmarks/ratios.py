@@ -28,7 +28,12 @@ DEFAULT_BASELINE = Path(__file__).with_name("baseline.json")
 
 
 def load_ratios(result: Path) -> tuple[str, dict[str, dict[str, float]]]:
-    """Return (mode, {group: {anchor: anchor_median / ours_median}})."""
+    """Return (mode, {row: {anchor: anchor_median / ours_median, "_ours_s": ours median}}).
+
+    A row is a benchmark group, or ``group (variant)`` for additional variants
+    of ours such as ``ours_dijkstra``; anchors are the implementations whose
+    name does not start with ``ours``.
+    """
     data = json.loads(result.read_text())
     medians: dict[str, dict[str, float]] = defaultdict(dict)
     modes = set()
@@ -43,11 +48,12 @@ def load_ratios(result: Path) -> tuple[str, dict[str, dict[str, float]]]:
         raise SystemExit(f"result mixes benchmark modes {sorted(modes)}")
     ratios: dict[str, dict[str, float]] = {}
     for group, impls in sorted(medians.items()):
-        ours = impls.get("ours")
-        if not ours:
-            continue
-        ratios[group] = {k: v / ours for k, v in sorted(impls.items()) if k != "ours"}
-        ratios[group]["_ours_s"] = ours
+        anchors = {k: v for k, v in sorted(impls.items()) if not k.startswith("ours")}
+        for variant in sorted(k for k in impls if k.startswith("ours")):
+            row = group if variant == "ours" else f"{group} ({variant})"
+            ours = impls[variant]
+            ratios[row] = {k: v / ours for k, v in anchors.items()}
+            ratios[row]["_ours_s"] = ours
     return (modes.pop() if modes else "full"), ratios
 
 
@@ -72,7 +78,9 @@ def main(argv: list[str] | None = None) -> int:
         json.loads(args.baseline.read_text()) if args.baseline.exists() else {}
     )
     if args.update_baseline:
-        baseline[mode] = {g: round(r["scipy"], 3) for g, r in ratios.items() if "scipy" in r}
+        baseline[mode] = {
+            g: round(r["scipy"], 3) for g, r in ratios.items() if "scipy" in r and "(" not in g
+        }
         args.baseline.write_text(json.dumps(baseline, indent=2, sort_keys=True) + "\n")
         print(f"baseline for mode {mode!r} written to {args.baseline}")
         return 0

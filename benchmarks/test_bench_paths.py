@@ -51,11 +51,14 @@ class Anchors:
         self._warm()
 
     def _warm(self) -> None:
+        """Compile every kernel and build the contraction hierarchy (not timed)."""
         g, o = self.graph, self.origins[:2]
-        one_to_all(g, o)
-        one_to_all(g, o, cutoff=self.params.cutoff)
-        many_to_many(g, o, o)
+        for method in ("dijkstra", "phast"):
+            one_to_all(g, o, method=method)
+            one_to_all(g, o, cutoff=self.params.cutoff, method=method)
+            many_to_many(g, o, o, method=method)
         multi_source(g, o)
+        assert g.is_prepared
 
     @functools.cached_property
     def reversed(self) -> Graph:
@@ -130,7 +133,7 @@ class Anchors:
 
     @functools.cached_property
     def ours_one_to_all(self) -> np.ndarray:
-        return one_to_all(self.graph, self.origins)
+        return one_to_all(self.graph, self.origins, method="dijkstra")
 
 
 _ANCHORS: dict[str, Anchors] = {}
@@ -175,14 +178,33 @@ def _slow_rounds(a: Anchors) -> int:
 # --------------------------------------------------------------- one-to-all
 
 
-@pytest.mark.parametrize("impl", ["ours", "scipy", "igraph", "networkx"])
+def test_prepare(benchmark: Any, anchors: Anchors) -> None:
+    """One-off contraction-hierarchy build behind ``method="phast"``/prepared graphs."""
+    a, g = anchors, anchors.graph
+
+    def fresh() -> tuple[tuple[Graph], dict[str, Any]]:
+        return (Graph(g.indptr, g.indices, g.weights, g.directed),), {}
+
+    benchmark.group = f"prepare[{a.name}]"
+    benchmark.extra_info.update({"impl": "ours", "case": "prepare", "graph": a.name})
+    benchmark.extra_info.update({"mode": a.params.mode, "scale": 1.0})
+    benchmark.pedantic(lambda h: h.prepare(), setup=fresh, rounds=3, iterations=1)
+
+
+OURS = ["ours", "ours_dijkstra"]
+
+
+@pytest.mark.parametrize("impl", [*OURS, "scipy", "igraph", "networkx"])
 def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o = anchors, anchors.origins
-    if impl == "ours":
-        res = _run(
-            benchmark, a, "one_to_all", impl, lambda: one_to_all(a.graph, o), a.params.rounds
-        )
-        np.testing.assert_array_equal(res, a.ours_one_to_all)
+    if impl in OURS:
+        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+
+        def job() -> np.ndarray:
+            return one_to_all(a.graph, o, method=method)
+
+        res = _run(benchmark, a, "one_to_all", impl, job, a.params.rounds)
+        np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-12)
     elif impl == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
@@ -204,12 +226,19 @@ def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
         _networkx_case(benchmark, a, "one_to_all", None)
 
 
-@pytest.mark.parametrize("impl", ["ours", "scipy", "networkx"])
+@pytest.mark.parametrize("impl", [*OURS, "scipy", "networkx"])
 def test_one_to_all_cutoff(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o, c = anchors, anchors.origins, anchors.params.cutoff
     case = f"one_to_all_{c / 1000:g}km"
-    if impl == "ours":
-        _run(benchmark, a, case, impl, lambda: one_to_all(a.graph, o, cutoff=c), a.params.rounds)
+    if impl in OURS:
+        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+
+        def job() -> np.ndarray:
+            return one_to_all(a.graph, o, cutoff=c, method=method)
+
+        res = _run(benchmark, a, case, impl, job, a.params.rounds)
+        exp = np.where(a.ours_one_to_all <= c, a.ours_one_to_all, np.inf)
+        np.testing.assert_allclose(res, exp, rtol=1e-12)
     elif impl == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
@@ -283,13 +312,18 @@ def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
 # ------------------------------------------------------------------- matrix
 
 
-@pytest.mark.parametrize("impl", ["ours", "scipy", "pandana"])
+@pytest.mark.parametrize("impl", [*OURS, "scipy", "pandana"])
 def test_matrix(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o, d = anchors, anchors.matrix_o, anchors.matrix_d
     case = f"matrix_{len(o)}x{len(d)}"
-    if impl == "ours":
-        res = _run(benchmark, a, case, impl, lambda: many_to_many(a.graph, o, d), a.params.rounds)
-        assert res.shape == (len(o), len(d))
+    if impl in OURS:
+        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+
+        def job() -> np.ndarray:
+            return many_to_many(a.graph, o, d, method=method)
+
+        res = _run(benchmark, a, case, impl, job, a.params.rounds)
+        np.testing.assert_allclose(res, many_to_many(a.graph, o, d), rtol=1e-12)
     elif impl == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
