@@ -171,6 +171,10 @@ def _run(
     return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
 
 
+def _scipy_rounds(a: Anchors) -> int:
+    return 3 if a.params.mode == "full" else a.params.rounds
+
+
 def _slow_rounds(a: Anchors) -> int:
     return 1 if a.params.mode == "full" else 2
 
@@ -209,7 +213,9 @@ def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
         from scipy.sparse.csgraph import dijkstra
 
         m = a.scipy
-        res = _run(benchmark, a, "one_to_all", impl, lambda: dijkstra(m, indices=o), 3)
+        res = _run(
+            benchmark, a, "one_to_all", impl, lambda: dijkstra(m, indices=o), _scipy_rounds(a)
+        )
         np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-9)
     elif impl == "igraph":
         ig = a.igraph
@@ -243,7 +249,9 @@ def test_one_to_all_cutoff(benchmark: Any, anchors: Anchors, impl: str) -> None:
         from scipy.sparse.csgraph import dijkstra
 
         m = a.scipy
-        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o, limit=c), 3)
+        res = _run(
+            benchmark, a, case, impl, lambda: dijkstra(m, indices=o, limit=c), _scipy_rounds(a)
+        )
         exp = np.where(a.ours_one_to_all <= c, a.ours_one_to_all, np.inf)
         np.testing.assert_allclose(res, exp, rtol=1e-9)
     else:
@@ -328,7 +336,7 @@ def test_matrix(benchmark: Any, anchors: Anchors, impl: str) -> None:
         from scipy.sparse.csgraph import dijkstra
 
         m = a.scipy
-        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o)[:, d], 3)
+        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o)[:, d], _scipy_rounds(a))
         np.testing.assert_allclose(res, many_to_many(a.graph, o, d), rtol=1e-9)
     else:
         net = a.pandana
