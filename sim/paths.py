@@ -5,12 +5,19 @@ The public entry points are the :class:`Graph` container and the query functions
 :func:`many_to_many`. Distances are in the unit of the edge weights (metres or
 seconds); unreachable nodes get ``inf`` and, where an index is returned, ``-1``.
 
+Searches are Dijkstra with a lazy-deletion 4-ary heap, parallel over origins.
+For large batches on one graph, :meth:`Graph.prepare` builds a contraction
+hierarchy once; :func:`one_to_all` and :func:`many_to_many` then use PHAST
+(upward search + linear sweep), several times faster per origin.
+
 Examples
 --------
 >>> import numpy as np
 >>> from sim.paths import Graph, one_to_all
 >>> g = Graph.from_edges([0, 1], [1, 2], [1.0, 2.5], n_nodes=4)
 >>> one_to_all(g, [0])
+array([[0. , 1. , 3.5, inf]])
+>>> one_to_all(g.prepare(), [0], method="phast")
 array([[0. , 1. , 3.5, inf]])
 """
 
