@@ -100,10 +100,12 @@ methods = st.sampled_from(["dijkstra", "phast"])
 
 
 @HYP
-@given(graph_and_sources(), cutoffs, methods)
-def test_one_to_all_matches_scipy(case, cutoff: float, method: str) -> None:
+@given(graph_and_sources(), cutoffs, methods, st.sampled_from([1, 2, 64]))
+def test_one_to_all_matches_scipy(case, cutoff: float, method: str, witness_limit: int) -> None:
     n, u, v, w, directed, srcs = case
     g = Graph.from_edges(u, v, w, n, directed=directed)
+    if method == "phast":  # small limits force many shortcuts / weak witness searches
+        g.prepare(witness_limit=witness_limit)
     got = one_to_all(g, srcs, cutoff=cutoff, method=method)
     exp, safe = apply_cutoff(oracle(n, u, v, w, directed, srcs), cutoff)
     assert got.shape == (len(srcs), n)
@@ -316,6 +318,13 @@ def test_prepare_and_auto_method() -> None:
         one_to_all(g, [0], method="bfs")
     with pytest.raises(ValueError, match="method"):
         many_to_many(g, [0], [1], method="astar")
+    rgg = random_geometric_graph(600, radius=90.0, directed=True, seed=3).prepare(witness_limit=1)
+    m2 = sp.csr_matrix((rgg.weights, rgg.indices, rgg.indptr), shape=(600, 600))
+    assert_dist_equal(
+        one_to_all(rgg, np.arange(0, 600, 7)), dijkstra(m2, indices=np.arange(0, 600, 7))
+    )
+    with pytest.raises(ValueError, match="witness_limit"):
+        Graph.from_edges([0], [1], [1.0], 2).prepare(witness_limit=0)
 
 
 def test_generated_graph_matches_scipy() -> None:
