@@ -53,7 +53,8 @@ Method = Literal["auto", "dijkstra", "phast"]
 _METHODS = ("auto", "dijkstra", "phast")
 #: with ``method="auto"`` an unprepared graph is prepared (CH built) only for
 #: batches at least this large; building costs roughly 500-1000 Dijkstra searches
-AUTO_PREPARE_MIN_ORIGINS = 5000
+#: and each PHAST query saves about 3/4 of one (Oslo-east: break-even ~1,500 origins)
+AUTO_PREPARE_MIN_ORIGINS = 2000
 #: with a cutoff, ``auto`` switches to PHAST when probe searches reach this share of nodes
 _AUTO_PHAST_REACH = 0.2
 _PROBE = 8
@@ -588,8 +589,9 @@ def one_to_all(
         ``"phast"``: contraction hierarchy + linear sweep (builds the hierarchy
         with :meth:`Graph.prepare` if needed). ``"auto"``: PHAST on a prepared
         graph (or for batches of at least ``AUTO_PREPARE_MIN_ORIGINS`` origins)
-        unless the cutoff is so small that probe searches reach under 20 % of
-        the nodes; Dijkstra otherwise.
+        unless a cutoff is given and the batch is small (<= 16 origins) or probe
+        searches from the first 8 origins reach under 20 % of the nodes;
+        Dijkstra otherwise.
 
     Returns
     -------
@@ -608,13 +610,15 @@ def one_to_all(
     n = graph.n_nodes
     if auto:
         use_phast = graph.is_prepared or org.size >= AUTO_PREPARE_MIN_ORIGINS
+        if c < math.inf and org.size <= 2 * _PROBE:
+            use_phast = False  # small batch with a cutoff: bounded searches are cheap
         method = "phast" if use_phast else "dijkstra"
     out = np.empty((org.size, n))
     if method == "dijkstra" or org.size == 0:
         _dijkstra_rows(graph, org, c, out)
         return out
     start = 0
-    if auto and c < math.inf and org.size > 2 * _PROBE:
+    if auto and c < math.inf:
         # probe: if the cutoff ball is small, bounded Dijkstra beats a full sweep
         start = _PROBE
         _dijkstra_rows(graph, org[:start], c, out[:start])
