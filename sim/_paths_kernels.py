@@ -836,3 +836,76 @@ def phast(
                 d = dist[tpos[j]]
                 row[j] = d if d <= cutoff else np.inf
             dist[:] = np.inf
+
+
+@njit(cache=True)
+def phast_multi(
+    pos_of: np.ndarray,
+    up_ptr: np.ndarray,
+    up_idx: np.ndarray,
+    up_w: np.ndarray,
+    dn_ptr: np.ndarray,
+    dn_idx: np.ndarray,
+    dn_w: np.ndarray,
+    sources: np.ndarray,
+    offsets: np.ndarray,
+    cutoff: float,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Multi-source PHAST: (distance to, index of) the nearest source for every node.
+
+    The upward search starts from all sources at once (with their offsets) and
+    the sweep carries the source label along with the distance.
+    """
+    n = pos_of.shape[0]
+    dist = np.full(n, np.inf)
+    lab = np.full(n, -1, dtype=np.int64)
+    cap = up_idx.shape[0] + sources.shape[0] + 1
+    hk = np.empty(cap, dtype=np.float64)
+    hv = np.empty(cap, dtype=np.int64)
+    size = 0
+    for i in range(sources.shape[0]):
+        p = pos_of[sources[i]]
+        d0 = offsets[i]
+        if d0 < dist[p]:
+            dist[p] = d0
+            lab[p] = i
+            _push(hk, hv, size, d0, p)
+            size += 1
+    while size > 0:
+        d = hk[0]
+        v = hv[0]
+        size = _pop(hk, hv, size)
+        if d > dist[v]:
+            continue
+        lv = lab[v]
+        for e in range(up_ptr[v], up_ptr[v + 1]):
+            u = up_idx[e]
+            nd = d + up_w[e]
+            if nd < dist[u]:
+                dist[u] = nd
+                lab[u] = lv
+                _push(hk, hv, size, nd, u)
+                size += 1
+    for p in range(n):
+        d = dist[p]
+        lp = lab[p]
+        for e in range(dn_ptr[p], dn_ptr[p + 1]):
+            q = dn_idx[e]
+            nd = dist[q] + dn_w[e]
+            if nd < d:
+                d = nd
+                lp = lab[q]
+        dist[p] = d
+        lab[p] = lp
+    out_d = np.empty(n, dtype=np.float64)
+    out_l = np.empty(n, dtype=np.int64)
+    for v in range(n):
+        p = pos_of[v]
+        d = dist[p]
+        if d <= cutoff:
+            out_d[v] = d
+            out_l[v] = lab[p]
+        else:
+            out_d[v] = np.inf
+            out_l[v] = -1
+    return out_d, out_l

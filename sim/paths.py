@@ -452,6 +452,7 @@ def multi_source(
     sources: ArrayLike,
     cutoff: float = math.inf,
     source_offsets: ArrayLike | None = None,
+    method: Method = "auto",
 ) -> tuple[FloatArray, IntArray]:
     """Distance from every node to its nearest source, in one Dijkstra pass.
 
@@ -467,6 +468,9 @@ def multi_source(
     source_offsets : array_like of float, optional
         Non-negative starting distance per source (e.g. the snapping distance of a
         facility to the network); defaults to zeros.
+    method : {"auto", "dijkstra", "phast"}, default "auto"
+        ``"auto"`` uses multi-source PHAST on a prepared graph when there is no
+        cutoff, one multi-source Dijkstra otherwise.
 
     Returns
     -------
@@ -479,12 +483,22 @@ def multi_source(
     Raises
     ------
     ValueError
-        On out-of-range sources, mismatched or invalid offsets, or invalid cutoff.
+        On out-of-range sources, mismatched or invalid offsets, an invalid
+        cutoff or an unknown method.
     """
     _check_graph(graph)
     src = _as_int_ids(sources, "sources", graph.n_nodes)
     off = _offsets(source_offsets, src.size)
     c = _check_cutoff(cutoff)
+    method = _check_method(method)
+    if method == "auto":
+        method = "phast" if graph.is_prepared and c == math.inf else "dijkstra"
+    if method == "phast":
+        ch = _CH_CACHE[graph.prepare()]
+        return _k.phast_multi(
+            ch.pos_of, ch.up_ptr, ch.up_idx, ch.up_w, ch.dn_ptr, ch.dn_idx, ch.dn_w,
+            src, off, c,
+        )  # fmt: skip
     dist, lab = _k.multi_source(graph.indptr, graph.indices, graph.weights, src, off, c)
     return dist, lab
 

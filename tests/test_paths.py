@@ -142,8 +142,11 @@ def test_multi_source_matches_scipy(case, cutoff: float, data: st.DataObject) ->
         if use_off
         else [0.0] * len(srcs)
     )
+    method = data.draw(methods)
     g = Graph.from_edges(u, v, w, n, directed=directed)
-    dist, near = multi_source(g, srcs, cutoff=cutoff, source_offsets=off if use_off else None)
+    dist, near = multi_source(
+        g, srcs, cutoff=cutoff, source_offsets=off if use_off else None, method=method
+    )
     per_source = oracle(n, u, v, w, directed, srcs) + off[:, None]
     exp, safe = apply_cutoff(per_source.min(axis=0), cutoff)
     assert_dist_equal(dist[safe], exp[safe])
@@ -339,6 +342,10 @@ def test_generated_graph_matches_scipy() -> None:
     assert_dist_equal(one_to_all(g, origins, cutoff=800.0)[safe], exp_c[safe])
     dist, _ = multi_source(g, origins)
     assert_dist_equal(dist, exp.min(axis=0))
+    g.prepare()
+    dist2, near2 = multi_source(g, origins)  # auto -> PHAST
+    assert_dist_equal(dist2, dist)
+    assert_dist_equal(exp[near2, np.arange(g.n_nodes)], dist)
 
 
 # ------------------------------------------------------------------------ errors
