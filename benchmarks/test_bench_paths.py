@@ -58,6 +58,7 @@ class Anchors:
             one_to_all(g, o, cutoff=self.params.cutoff, method=method)
             many_to_many(g, o, o, method=method)
         multi_source(g, o)
+        multi_source(self.reversed.prepare(), o, method="phast")
         assert g.is_prepared
 
     @functools.cached_property
@@ -280,16 +281,24 @@ def _networkx_case(benchmark: Any, a: Anchors, case: str, cutoff: float | None) 
 # ---------------------------------------------------------- nearest facility
 
 
-@pytest.mark.parametrize("impl", ["ours", "scipy", "pandana"])
+NEAREST_ROUNDS = 21  # a few ms per call: many rounds for a stable median
+
+
+@pytest.mark.parametrize("impl", [*OURS, "scipy", "pandana"])
 def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
     """Distance from every node *to* its nearest of the sources (reverse search)."""
     a, s = anchors, anchors.sources
     case = f"nearest_{len(s)}"
-    exp, _ = multi_source(a.reversed, s)
-    if impl == "ours":
+    exp, _ = multi_source(a.reversed, s, method="dijkstra")
+    if impl in OURS:
         rev = a.reversed
-        dist, _ = _run(benchmark, a, case, impl, lambda: multi_source(rev, s), a.params.rounds)
-        np.testing.assert_array_equal(dist, exp)
+        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+
+        def job_ours() -> tuple[np.ndarray, np.ndarray]:
+            return multi_source(rev, s, method=method)
+
+        dist, _ = _run(benchmark, a, case, impl, job_ours, NEAREST_ROUNDS)
+        np.testing.assert_allclose(dist, exp, rtol=1e-12)
     elif impl == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
@@ -298,7 +307,7 @@ def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
         def job() -> Any:
             return dijkstra(mt, indices=s, min_only=True, return_predecessors=True)
 
-        dist, _, _ = _run(benchmark, a, case, impl, job, a.params.rounds)
+        dist, _, _ = _run(benchmark, a, case, impl, job, NEAREST_ROUNDS)
         np.testing.assert_allclose(dist, exp, rtol=1e-9)
     else:
         net = a.pandana
