@@ -33,6 +33,7 @@ for name, call in [
     ("many_to_many", lambda: many_to_many(g, [0, 1], [2, 3])),
     ("prepare (CH)", lambda: g.prepare()),
     ("phast", lambda: one_to_all(g, [0, 1], method="phast")),
+    ("multi_source phast", lambda: multi_source(g, [0, 1], method="phast")),
 ]:
     t = time.perf_counter()
     call()
