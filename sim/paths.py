@@ -36,7 +36,9 @@ from numba import get_num_threads
 from sim import _paths_kernels as _k
 
 __all__ = [
+    "AUTO_PREPARE_MIN_ORIGINS",
     "Graph",
+    "Method",
     "k_nearest",
     "many_to_many",
     "multi_source",
@@ -144,6 +146,7 @@ class Graph:
     Arcs leaving node ``v`` are ``indices[indptr[v]:indptr[v + 1]]`` with weights
     ``weights[indptr[v]:indptr[v + 1]]``. An undirected graph stores every edge
     as two arcs, so the CSR arrays always describe the arcs that can be used.
+    :meth:`prepare` adds a cached contraction hierarchy for fast batch queries.
 
     Parameters
     ----------
