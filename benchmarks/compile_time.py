@@ -31,6 +31,9 @@ for name, call in [
     ("multi_source", lambda: multi_source(g, [0, 1])),
     ("k_nearest", lambda: k_nearest(g, [0, 1], 2)),
     ("many_to_many", lambda: many_to_many(g, [0, 1], [2, 3])),
+    ("prepare (CH)", lambda: g.prepare()),
+    ("phast", lambda: one_to_all(g, [0, 1], method="phast")),
+    ("multi_source phast", lambda: multi_source(g, [0, 1], method="phast")),
 ]:
     t = time.perf_counter()
     call()
@@ -53,9 +56,9 @@ def main() -> int:
     with tempfile.TemporaryDirectory() as cache:
         first = run_child(cache)
         second = run_child(cache)
-    print(f"{'':14s} {'fresh (s)':>10s} {'cached (s)':>11s}")
+    print("| first call of | fresh cache (s) | on-disk cache (s) |\n|---|---:|---:|")
     for key in first:
-        print(f"{key:14s} {first[key]:10.2f} {second[key]:11.2f}")
+        print(f"| {key} | {first[key]:.2f} | {second[key]:.2f} |")
     return 0
 
 

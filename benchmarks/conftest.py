@@ -49,13 +49,13 @@ class Params:
     n_nx: int  # networkx origins (scaled up to n_origins)
     n_sources: int  # nearest-facility sources
     n_matrix: int  # many-to-many origins = destinations
-    rounds: int
+    rounds: int  # rounds for ours and the fast anchors (scipy)
     mode: str
     cutoff: float = 2000.0
 
 
 PARAMS = (
-    Params(n_origins=100, n_nx=5, n_sources=50, n_matrix=200, rounds=3, mode="short")
+    Params(n_origins=100, n_nx=5, n_sources=50, n_matrix=200, rounds=7, mode="short")
     if SHORT
     else Params(n_origins=1000, n_nx=10, n_sources=50, n_matrix=1000, rounds=5, mode="full")
 )

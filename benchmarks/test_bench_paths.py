@@ -51,11 +51,15 @@ class Anchors:
         self._warm()
 
     def _warm(self) -> None:
+        """Compile every kernel and build the contraction hierarchy (not timed)."""
         g, o = self.graph, self.origins[:2]
-        one_to_all(g, o)
-        one_to_all(g, o, cutoff=self.params.cutoff)
-        many_to_many(g, o, o)
+        for method in ("dijkstra", "phast"):
+            one_to_all(g, o, method=method)
+            one_to_all(g, o, cutoff=self.params.cutoff, method=method)
+            many_to_many(g, o, o, method=method)
         multi_source(g, o)
+        multi_source(self.reversed.prepare(), o, method="phast")
+        assert g.is_prepared
 
     @functools.cached_property
     def reversed(self) -> Graph:
@@ -130,7 +134,7 @@ class Anchors:
 
     @functools.cached_property
     def ours_one_to_all(self) -> np.ndarray:
-        return one_to_all(self.graph, self.origins)
+        return one_to_all(self.graph, self.origins, method="dijkstra")
 
 
 _ANCHORS: dict[str, Anchors] = {}
@@ -168,6 +172,10 @@ def _run(
     return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
 
 
+def _scipy_rounds(a: Anchors) -> int:
+    return 3 if a.params.mode == "full" else a.params.rounds
+
+
 def _slow_rounds(a: Anchors) -> int:
     return 1 if a.params.mode == "full" else 2
 
@@ -175,19 +183,40 @@ def _slow_rounds(a: Anchors) -> int:
 # --------------------------------------------------------------- one-to-all
 
 
-@pytest.mark.parametrize("impl", ["ours", "scipy", "igraph", "networkx"])
+def test_prepare(benchmark: Any, anchors: Anchors) -> None:
+    """One-off contraction-hierarchy build behind ``method="phast"``/prepared graphs."""
+    a, g = anchors, anchors.graph
+
+    def fresh() -> tuple[tuple[Graph], dict[str, Any]]:
+        return (Graph(g.indptr, g.indices, g.weights, g.directed),), {}
+
+    benchmark.group = f"prepare[{a.name}]"
+    benchmark.extra_info.update({"impl": "ours", "case": "prepare", "graph": a.name})
+    benchmark.extra_info.update({"mode": a.params.mode, "scale": 1.0})
+    benchmark.pedantic(lambda h: h.prepare(), setup=fresh, rounds=3, iterations=1)
+
+
+OURS = ["ours", "ours_dijkstra"]
+
+
+@pytest.mark.parametrize("impl", [*OURS, "scipy", "igraph", "networkx"])
 def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o = anchors, anchors.origins
-    if impl == "ours":
-        res = _run(
-            benchmark, a, "one_to_all", impl, lambda: one_to_all(a.graph, o), a.params.rounds
-        )
-        np.testing.assert_array_equal(res, a.ours_one_to_all)
+    if impl in OURS:
+        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+
+        def job() -> np.ndarray:
+            return one_to_all(a.graph, o, method=method)
+
+        res = _run(benchmark, a, "one_to_all", impl, job, a.params.rounds)
+        np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-12)
     elif impl == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
         m = a.scipy
-        res = _run(benchmark, a, "one_to_all", impl, lambda: dijkstra(m, indices=o), 3)
+        res = _run(
+            benchmark, a, "one_to_all", impl, lambda: dijkstra(m, indices=o), _scipy_rounds(a)
+        )
         np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-9)
     elif impl == "igraph":
         ig = a.igraph
@@ -204,17 +233,26 @@ def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
         _networkx_case(benchmark, a, "one_to_all", None)
 
 
-@pytest.mark.parametrize("impl", ["ours", "scipy", "networkx"])
+@pytest.mark.parametrize("impl", [*OURS, "scipy", "networkx"])
 def test_one_to_all_cutoff(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o, c = anchors, anchors.origins, anchors.params.cutoff
     case = f"one_to_all_{c / 1000:g}km"
-    if impl == "ours":
-        _run(benchmark, a, case, impl, lambda: one_to_all(a.graph, o, cutoff=c), a.params.rounds)
+    if impl in OURS:
+        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+
+        def job() -> np.ndarray:
+            return one_to_all(a.graph, o, cutoff=c, method=method)
+
+        res = _run(benchmark, a, case, impl, job, a.params.rounds)
+        exp = np.where(a.ours_one_to_all <= c, a.ours_one_to_all, np.inf)
+        np.testing.assert_allclose(res, exp, rtol=1e-12)
     elif impl == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
         m = a.scipy
-        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o, limit=c), 3)
+        res = _run(
+            benchmark, a, case, impl, lambda: dijkstra(m, indices=o, limit=c), _scipy_rounds(a)
+        )
         exp = np.where(a.ours_one_to_all <= c, a.ours_one_to_all, np.inf)
         np.testing.assert_allclose(res, exp, rtol=1e-9)
     else:
@@ -243,16 +281,24 @@ def _networkx_case(benchmark: Any, a: Anchors, case: str, cutoff: float | None) 
 # ---------------------------------------------------------- nearest facility
 
 
-@pytest.mark.parametrize("impl", ["ours", "scipy", "pandana"])
+NEAREST_ROUNDS = 21  # a few ms per call: many rounds for a stable median
+
+
+@pytest.mark.parametrize("impl", [*OURS, "scipy", "pandana"])
 def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
     """Distance from every node *to* its nearest of the sources (reverse search)."""
     a, s = anchors, anchors.sources
     case = f"nearest_{len(s)}"
-    exp, _ = multi_source(a.reversed, s)
-    if impl == "ours":
+    exp, _ = multi_source(a.reversed, s, method="dijkstra")
+    if impl in OURS:
         rev = a.reversed
-        dist, _ = _run(benchmark, a, case, impl, lambda: multi_source(rev, s), a.params.rounds)
-        np.testing.assert_array_equal(dist, exp)
+        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+
+        def job_ours() -> tuple[np.ndarray, np.ndarray]:
+            return multi_source(rev, s, method=method)
+
+        dist, _ = _run(benchmark, a, case, impl, job_ours, NEAREST_ROUNDS)
+        np.testing.assert_allclose(dist, exp, rtol=1e-12)
     elif impl == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
@@ -261,7 +307,7 @@ def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
         def job() -> Any:
             return dijkstra(mt, indices=s, min_only=True, return_predecessors=True)
 
-        dist, _, _ = _run(benchmark, a, case, impl, job, a.params.rounds)
+        dist, _, _ = _run(benchmark, a, case, impl, job, NEAREST_ROUNDS)
         np.testing.assert_allclose(dist, exp, rtol=1e-9)
     else:
         net = a.pandana
@@ -283,18 +329,23 @@ def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
 # ------------------------------------------------------------------- matrix
 
 
-@pytest.mark.parametrize("impl", ["ours", "scipy", "pandana"])
+@pytest.mark.parametrize("impl", [*OURS, "scipy", "pandana"])
 def test_matrix(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o, d = anchors, anchors.matrix_o, anchors.matrix_d
     case = f"matrix_{len(o)}x{len(d)}"
-    if impl == "ours":
-        res = _run(benchmark, a, case, impl, lambda: many_to_many(a.graph, o, d), a.params.rounds)
-        assert res.shape == (len(o), len(d))
+    if impl in OURS:
+        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+
+        def job() -> np.ndarray:
+            return many_to_many(a.graph, o, d, method=method)
+
+        res = _run(benchmark, a, case, impl, job, a.params.rounds)
+        np.testing.assert_allclose(res, many_to_many(a.graph, o, d), rtol=1e-12)
     elif impl == "scipy":
         from scipy.sparse.csgraph import dijkstra
 
         m = a.scipy
-        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o)[:, d], 3)
+        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o)[:, d], _scipy_rounds(a))
         np.testing.assert_allclose(res, many_to_many(a.graph, o, d), rtol=1e-9)
     else:
         net = a.pandana

@@ -96,12 +96,17 @@ cutoffs = st.one_of(st.just(math.inf), st.floats(0.0, 3e4, allow_nan=False))
 # ------------------------------------------------------------------ property tests
 
 
+methods = st.sampled_from(["dijkstra", "phast"])
+
+
 @HYP
-@given(graph_and_sources(), cutoffs)
-def test_one_to_all_matches_scipy(case, cutoff: float) -> None:
+@given(graph_and_sources(), cutoffs, methods, st.sampled_from([1, 2, 64]))
+def test_one_to_all_matches_scipy(case, cutoff: float, method: str, witness_limit: int) -> None:
     n, u, v, w, directed, srcs = case
     g = Graph.from_edges(u, v, w, n, directed=directed)
-    got = one_to_all(g, srcs, cutoff=cutoff)
+    if method == "phast":  # small limits force many shortcuts / weak witness searches
+        g.prepare(witness_limit=witness_limit)
+    got = one_to_all(g, srcs, cutoff=cutoff, method=method)
     exp, safe = apply_cutoff(oracle(n, u, v, w, directed, srcs), cutoff)
     assert got.shape == (len(srcs), n)
     assert_dist_equal(got[safe], exp[safe])
@@ -114,9 +119,10 @@ def test_many_to_many_matches_scipy_and_one_to_all(case, data: st.DataObject) ->
     dests = data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=8))
     cutoff = data.draw(cutoffs)
     chunk = data.draw(st.integers(1, 4))
+    method = data.draw(methods)
     g = Graph.from_edges(u, v, w, n, directed=directed)
-    got = many_to_many(g, srcs, dests, cutoff=cutoff, chunk_size=chunk)
-    full = one_to_all(g, srcs, cutoff=cutoff)
+    got = many_to_many(g, srcs, dests, cutoff=cutoff, chunk_size=chunk, method=method)
+    full = one_to_all(g, srcs, cutoff=cutoff, method=method)
     assert got.shape == (len(srcs), len(dests))
     np.testing.assert_array_equal(got, full[:, dests])
     exp, safe = apply_cutoff(oracle(n, u, v, w, directed, srcs)[:, dests], cutoff)
@@ -136,8 +142,11 @@ def test_multi_source_matches_scipy(case, cutoff: float, data: st.DataObject) ->
         if use_off
         else [0.0] * len(srcs)
     )
+    method = data.draw(methods)
     g = Graph.from_edges(u, v, w, n, directed=directed)
-    dist, near = multi_source(g, srcs, cutoff=cutoff, source_offsets=off if use_off else None)
+    dist, near = multi_source(
+        g, srcs, cutoff=cutoff, source_offsets=off if use_off else None, method=method
+    )
     per_source = oracle(n, u, v, w, directed, srcs) + off[:, None]
     exp, safe = apply_cutoff(per_source.min(axis=0), cutoff)
     assert_dist_equal(dist[safe], exp[safe])
@@ -296,6 +305,31 @@ def test_generators() -> None:
     assert rgg.weights.max() < 120.0
 
 
+def test_prepare_and_auto_method() -> None:
+    g = grid_graph(30, 30, jitter=0.3, drop=0.1, diagonals=0.1, directed=True, seed=7)
+    m = sp.csr_matrix((g.weights, g.indices, g.indptr), shape=(g.n_nodes, g.n_nodes))
+    origins = np.arange(0, g.n_nodes, 13)
+    exp = dijkstra(m, indices=origins)
+    assert not g.is_prepared
+    assert g.prepare() is g and g.is_prepared
+    assert_dist_equal(one_to_all(g, origins), exp)  # auto -> PHAST
+    assert_dist_equal(many_to_many(g, origins, origins), exp[:, origins])
+    for cutoff in (150.0, 1500.0):  # small ball -> probe picks Dijkstra; large -> PHAST
+        exp_c, safe = apply_cutoff(exp, cutoff)
+        assert_dist_equal(one_to_all(g, origins, cutoff=cutoff)[safe], exp_c[safe])
+    with pytest.raises(ValueError, match="method"):
+        one_to_all(g, [0], method="bfs")
+    with pytest.raises(ValueError, match="method"):
+        many_to_many(g, [0], [1], method="astar")
+    rgg = random_geometric_graph(600, radius=90.0, directed=True, seed=3).prepare(witness_limit=1)
+    m2 = sp.csr_matrix((rgg.weights, rgg.indices, rgg.indptr), shape=(600, 600))
+    assert_dist_equal(
+        one_to_all(rgg, np.arange(0, 600, 7)), dijkstra(m2, indices=np.arange(0, 600, 7))
+    )
+    with pytest.raises(ValueError, match="witness_limit"):
+        Graph.from_edges([0], [1], [1.0], 2).prepare(witness_limit=0)
+
+
 def test_generated_graph_matches_scipy() -> None:
     g = grid_graph(40, 40, jitter=0.3, drop=0.15, diagonals=0.1, directed=True, seed=5)
     m = sp.csr_matrix((g.weights, g.indices, g.indptr), shape=(g.n_nodes, g.n_nodes))
@@ -308,6 +342,10 @@ def test_generated_graph_matches_scipy() -> None:
     assert_dist_equal(one_to_all(g, origins, cutoff=800.0)[safe], exp_c[safe])
     dist, _ = multi_source(g, origins)
     assert_dist_equal(dist, exp.min(axis=0))
+    g.prepare()
+    dist2, near2 = multi_source(g, origins)  # auto -> PHAST
+    assert_dist_equal(dist2, dist)
+    assert_dist_equal(exp[near2, np.arange(g.n_nodes)], dist)
 
 
 # ------------------------------------------------------------------------ errors
