@@ -2,8 +2,8 @@
 
 Graphs:
 
-* ``demo``: a synthetic irregular ~10k-node street grid from :mod:`sim.generators`
-  (stand-in until ``sim.demo`` provides a real street graph).
+* ``demo``: the walk network of the synthetic demo region (:mod:`sim.demo`), about
+  10,600 nodes.
 * ``oslo``: the real Oslo-east street network from ``oslo_east.osm.pbf`` in the
   shared data directory, built with pyosmium + osmnx and cached as an npz under
   ``.benchmarks/`` keyed by the PBF's hash. Skipped when the data is absent.
@@ -27,7 +27,6 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # allow running without PYTHONPATH=. / installation
     sys.path.insert(0, str(REPO_ROOT))
 
-from sim.generators import grid_graph  # noqa: E402
 from sim.paths import Graph  # noqa: E402
 
 SHORT = os.environ.get("BENCH_SHORT", "") not in ("", "0")
@@ -120,10 +119,12 @@ def load_oslo_graph() -> Graph:
 
 
 def load_demo_graph() -> Graph:
-    """Synthetic irregular street grid of 100 x 100 nodes, directed with some one-ways."""
-    return grid_graph(
-        100, 100, spacing=80.0, jitter=0.3, drop=0.08, diagonals=0.1, directed=True, seed=42
-    )
+    """The walk network of the synthetic demo region (:mod:`sim.demo`), undirected."""
+    from sim.demo import demo_region
+
+    s = demo_region().streets
+    return Graph.from_edges(s.u[s.walk], s.v[s.walk], s.length_m[s.walk], s.n_nodes,
+                            x=s.node_x, y=s.node_y)
 
 
 @pytest.fixture(scope="session", params=["demo", "oslo"])
