@@ -188,16 +188,25 @@ def build_region(
     layers["external_zones"] = Layer(status="estimated", source="travel survey 2018: 20 % "
                                      "of trips to/from Oslo", note="Oslo located at Oslo S")
     layers["calibration"] = Layer(status="real", source=str(pack.calibration.get("source", "")))
+    stops, lines = pack.stop_objects(), pack.line_objects()
     if "gtfs" in files:
-        layers["gtfs"] = Layer(status="real", source=files["gtfs"][0].name,
-                               note="recorded only; lines come from the region pack")
+        from sim.gtfs import lines_near
+
+        gtfs_stops, gtfs_lines = lines_near(files["gtfs"][0], boundary, set(stops),
+                                            {line.name for line in lines})
+        stops = {**stops, **gtfs_stops}
+        lines = (*lines, *gtfs_lines)
+        layers["lines.gtfs"] = Layer(
+            status="real", source=files["gtfs"][0].name,
+            note=f"{len(gtfs_lines)} lines serving the region, headways from stop_times")
     inputs = {k: ", ".join(p.name for p in v) for k, v in files.items()}
     region = Region(
         name=pack.region.name, streets=streets, cells=cells.reset_index(drop=True),
-        cell_size_m=cell_size, areas=pack.area_objects(), stops=pack.stop_objects(),
-        lines=pack.line_objects(), facilities=facilities, boundary=boundary, layers=layers,
+        cell_size_m=cell_size, areas=pack.area_objects(), stops=stops,
+        lines=lines, facilities=facilities, boundary=boundary, layers=layers,
         base_year=pack.region.base_year, calibration=dict(pack.calibration),
         external_zones=pack.external_zone_frame(), inputs=inputs, seed=seed,
+        walk_thresholds_m=dict(pack.walk_thresholds_m),
     )
     steps.update()
     steps.close()

@@ -18,11 +18,14 @@ import math
 import re
 import zipfile
 from collections.abc import Iterable
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 from pyproj import Transformer
+from shapely.geometry import Point
+from shapely.geometry.base import BaseGeometry
 
 from sim.errors import InputError
 from sim.region import CRS, Line, Mode, Stop, is_high_frequency
@@ -31,6 +34,7 @@ __all__ = [
     "headways_from_gtfs",
     "is_high_frequency",
     "lines_from_gtfs",
+    "lines_near",
     "mode_for_route_type",
     "stop_headways",
 ]
@@ -507,3 +511,33 @@ def headways_from_gtfs(path: str | Path, **kwargs) -> pd.DataFrame:
     """:func:`stop_headways` of the lines of a GTFS feed (``kwargs`` as in
     :func:`lines_from_gtfs`)."""
     return stop_headways(lines_from_gtfs(path, **kwargs)[1])
+
+
+def lines_near(
+    path: str | Path,
+    area: BaseGeometry,
+    taken_stops: set[str],
+    taken_lines: set[str],
+    buffer_m: float = 1000.0,
+) -> tuple[dict[str, Stop], tuple[Line, ...]]:
+    """The feed's lines calling at a stop within ``buffer_m`` of ``area`` (EPSG:25833).
+
+    Stop and line names that clash with names already taken (a region pack's) get the
+    suffix ``" (GTFS)"``, so both can coexist.
+    """
+    stops, lines = lines_from_gtfs(path)
+    zone = area.buffer(buffer_m)
+    inside = {name for name, s in stops.items() if zone.contains(Point(s.x, s.y))}
+    lines = tuple(line for line in lines if inside & set(line.stops))
+
+    def fresh(name: str, taken: set[str]) -> str:
+        return f"{name} (GTFS)" if name in taken else name
+
+    rename = {name: fresh(name, taken_stops) for line in lines for name in line.stops}
+    kept = {rename[name]: replace(stops[name], name=rename[name]) for name in rename}
+    renamed = tuple(
+        replace(line, name=fresh(line.name, taken_lines),
+                stops=tuple(rename[s] for s in line.stops))
+        for line in lines
+    )
+    return kept, renamed

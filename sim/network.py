@@ -153,7 +153,7 @@ def streets_for_year(region: Region, scenario: Scenario, year: int) -> Streets:
         tree = STRtree(mid)
         for i in closed:
             close = scenario.streets.close_link[i]
-            edge = int(tree.query_nearest(shapely.points(*close.at), all_matches=False)[1][0])
+            edge = int(tree.nearest(shapely.points(*close.at)))
             for mode, mask in (("walk", walk), ("bike", bike), ("car", car)):
                 if mode in close.modes:
                     mask[edge] = False

@@ -177,6 +177,7 @@ class RegionPack(_Model):
     jobs: Jobs | None = None
     proxies: Proxies = Proxies()
     lattice: LatticeSpec = LatticeSpec()
+    walk_thresholds_m: dict[str, float] = {}
     directory: Path = Path()
 
     @model_validator(mode="after")

@@ -147,3 +147,25 @@ def test_compare_and_report_over_the_pack(runs, tmp_path) -> None:
 def test_rerun_reproduces(runs, capsys) -> None:
     assert main(["rerun", runs["fossum_tidlig"]["_dir"], "--quiet"]) == 0
     assert "match" in capsys.readouterr().out
+
+
+def test_elasticities_inside_literature_ranges(runs) -> None:
+    for name in ("baseline_2023", "arealstrategi_2040"):
+        checks = runs[name]["elasticities"]
+        assert set(checks) == {"pt_wrt_in_vehicle_time", "pt_wrt_headway", "car_wrt_car_cost"}
+        for key, check in checks.items():
+            lo, hi = check["range"]
+            assert check["inside"] and lo <= check["value"] <= hi, (name, key, check)
+
+
+def test_pack_thresholds_reach_the_results(runs) -> None:
+    access = runs["arealstrategi_2040"]["access"]
+    assert access["grocery"]["threshold_m"] == 500 and access["school"]["threshold_m"] == 1000
+
+
+def test_pt_line_loads(runs) -> None:
+    demand = runs["arealstrategi_2040"]["demand"]
+    lines = demand["pt_lines"]
+    assert {"L1", "Metro 3", "Fornebubanen"} <= set(lines)
+    assert sum(v["boardings"] for v in lines.values()) == pytest.approx(demand["pt_boardings"])
+    assert demand["pt_boardings"] >= demand["trips"]["pt"]  # at least one boarding a trip

@@ -361,3 +361,19 @@ def test_is_high_frequency(mode: str, peak: float, offpeak: float, expected: boo
 )
 def test_mode_for_route_type(route_type: int, mode: str | None) -> None:
     assert mode_for_route_type(route_type) == mode
+
+
+@pytest.mark.skipif(shared_data_dir() is None, reason="shared data directory absent")
+def test_lines_near_baerum_from_flybus() -> None:
+    """Lines of a feed that call in Bærum, with clashing names suffixed."""
+    from sim.gtfs import lines_near
+    from sim.population import boundary_from_file
+
+    data = shared_data_dir()
+    boundary = boundary_from_file(data / "baerum_boundary_2024.geojson")
+    stops, lines = lines_near(data / "flybus_gtfs_2016.zip", boundary, {"Bekkestua terminal"},
+                              set())
+    assert lines, "the flybus feed serves Bekkestua"
+    assert all(s in stops for line in lines for s in line.stops)
+    assert "Bekkestua terminal (GTFS)" in stops and "Bekkestua terminal" not in stops
+    assert all(line.status == "real" for line in lines)

@@ -101,3 +101,57 @@ def test_access_equals_bruteforce_scipy(demo_region, scenario, network) -> None:
         assert (got >= straight - 1e-6).all()
     within = access.cells.within_school.to_numpy()
     assert access.share_within["school"] == pytest.approx(pop[within].sum() / pop.sum())
+
+
+def _edited(text: str, extra: str):
+    from sim.scenario import scenario_from_text
+
+    return scenario_from_text(text.replace("[goals]", extra + "\n[goals]"), Path("x.toml"))
+
+
+def test_remove_stop_merges_run_times(demo_region, demo_scenario_text) -> None:
+    scenario = _edited(demo_scenario_text,
+                       '[[transit.remove_stop]]\nstop = "Bakken stasjon"\nfrom_year = 2030\n')
+    before = {ln.name: ln for ln in lines_for_year(demo_region, scenario, 2029)}["Linje R"]
+    after = {ln.name: ln for ln in lines_for_year(demo_region, scenario, 2030)}["Linje R"]
+    assert "Bakken stasjon" in before.stops and "Bakken stasjon" not in after.stops
+    assert after.run_times_min[0] == before.run_times_min[0] + before.run_times_min[1]
+    assert sum(after.run_times_min) == sum(before.run_times_min)
+
+
+def test_remove_line_and_delay(demo_region, demo_scenario_text) -> None:
+    scenario = _edited(demo_scenario_text,
+                       '[[transit.remove_line]]\nline = "Buss 1"\nfrom_year = 2030\n'
+                       '[[transit.change_opening]]\nline = "Linje M"\nopening_year = 2035\n')
+    names = {y: {ln.name for ln in lines_for_year(demo_region, scenario, y)}
+             for y in (2029, 2030, 2035)}
+    assert "Buss 1" in names[2029] and "Buss 1" not in names[2030]
+    assert "Linje M" not in names[2030] and "Linje M" in names[2035]
+
+
+def test_street_link_added_and_closed(demo_region, demo_scenario_text) -> None:
+    """A new footbridge shortens walking between its ends; a closure takes cars off a street."""
+    from sim.network import streets_for_year
+    from sim.paths import many_to_many
+
+    a, b = (503800.0, 6601250.0), (503800.0, 6602350.0)  # across the demo lake
+    scenario = _edited(
+        demo_scenario_text,
+        f'[[streets.add_link]]\nname = "bru"\nstart = [{a[0]}, {a[1]}]\nend = [{b[0]}, {b[1]}]\n'
+        'opening_year = 2030\n'
+        f'[[streets.close_link]]\nat = [{a[0]}, {a[1] - 200}]\nmodes = ["car"]\n'
+        'from_year = 2030\n')
+    old = network_from_region(demo_region, scenario, 2029)
+    new = network_from_region(demo_region, scenario, 2030)
+    ends = nearest_nodes(old, np.array([a[0], b[0]]), np.array([a[1], b[1]]))[0]
+    d_old = many_to_many(old.walk, ends[:1], ends[1:])[0, 0]
+    d_new = many_to_many(new.walk, ends[:1], ends[1:])[0, 0]
+    straight = np.hypot(old.node_x[ends[0]] - old.node_x[ends[1]],
+                        old.node_y[ends[0]] - old.node_y[ends[1]])
+    assert d_new == pytest.approx(straight)
+    assert d_new < d_old
+    s_old = streets_for_year(demo_region, scenario, 2029)
+    s_new = streets_for_year(demo_region, scenario, 2030)
+    assert s_new.n_edges == s_old.n_edges + 1
+    assert s_new.car[: s_old.n_edges].sum() == s_old.car.sum() - 1
+    assert not s_new.car[-1] and s_new.walk[-1]  # the bridge: walk and bike only
