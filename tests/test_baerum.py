@@ -10,6 +10,7 @@ import json
 from pathlib import Path
 
 import pytest
+from chromium_check import check_report_in_chromium
 from conftest_data import DATA, baerum_module_env  # noqa: F401
 
 from sim.cli import main
@@ -142,6 +143,7 @@ def test_compare_and_report_over_the_pack(runs, tmp_path) -> None:
     assert main(["report", *dirs, "--out", str(tmp_path / "rep")]) == 0
     html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
     assert "fossum_tidlig" in html and "proxy" in html
+    check_report_in_chromium(tmp_path / "rep" / "report.html", tmp_path, min_images=60)
 
 
 def test_rerun_reproduces(runs, capsys) -> None:
