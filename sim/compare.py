@@ -36,7 +36,12 @@ import pandas as pd
 
 from sim import settings
 from sim.errors import InputError
-from sim.plots import GOAL_LABELS, MODE_COLOURS, MODE_LABELS, synthetic_tag
+from sim.plots import (
+    GOAL_LABELS,
+    MODE_COLOURS,
+    stacked_mode_bars,
+    synthetic_tag,
+)
 from sim.region import EVERYDAY_FUNCTIONS
 from sim.results import _clean, _replace_dir, read_summary
 
@@ -333,16 +338,7 @@ def plot_mode_shares(inputs: list[CompareInput], path: Path, tag: str) -> Path:
     """Stacked mode-share bars of the final year per scenario."""
     names = [i.name for i in inputs]
     fig, ax = plt.subplots(figsize=(1.6 * len(names) + 4, 4))
-    bottom = np.zeros(len(names))
-    for mode, colour in MODE_COLOURS.items():
-        share = np.array([i.summary["mode_shares"][mode] for i in inputs])
-        ax.bar(names, share, bottom=bottom, color=colour, label=MODE_LABELS[mode])
-        for k, s in enumerate(share):
-            if s > 0.04:
-                ax.text(k, bottom[k] + s / 2, f"{s:.0%}", ha="center", va="center", fontsize=8)
-        bottom += share
-    ax.set_ylim(0, 1)
-    ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+    stacked_mode_bars(ax, names, [i.summary["mode_shares"] for i in inputs])
     ax.set_title(f"Reisemiddelfordeling (mode shares), final year{tag}", fontsize=9)
     _save(fig, path)
     return path

@@ -85,21 +85,26 @@ def plot_access_maps(sim: Simulation, out_dir: Path) -> list[Path]:
     return paths
 
 
-def plot_mode_shares(summary: dict[str, Any], path: Path) -> Path:
-    """Stacked mode-share bars per modelled year."""
-    years = list(summary["years"])
-    fig, ax = plt.subplots(figsize=(7, 4))
-    bottom = np.zeros(len(years))
+def stacked_mode_bars(ax: plt.Axes, labels: list[str], shares: list[dict[str, float]]) -> None:
+    """Stacked bars of the four mode shares, one bar per label, shares ≥ 4 % written in."""
+    bottom = np.zeros(len(labels))
     for mode, colour in MODE_COLOURS.items():
-        share = np.array([summary["years"][y]["mode_shares"][mode] for y in years])
-        ax.bar(years, share, bottom=bottom, color=colour, label=MODE_LABELS[mode])
+        share = np.array([s[mode] for s in shares])
+        ax.bar(labels, share, bottom=bottom, color=colour, label=MODE_LABELS[mode])
         for i, s in enumerate(share):
             if s > 0.04:
                 ax.text(i, bottom[i] + s / 2, f"{s:.0%}", ha="center", va="center", fontsize=8)
         bottom += share
     ax.set_ylim(0, 1)
-    ax.set_ylabel("share of residents' trips")
     ax.legend(loc="upper left", bbox_to_anchor=(1, 1), fontsize=8)
+
+
+def plot_mode_shares(summary: dict[str, Any], path: Path) -> Path:
+    """Stacked mode-share bars per modelled year."""
+    years = list(summary["years"])
+    fig, ax = plt.subplots(figsize=(7, 4))
+    stacked_mode_bars(ax, years, [summary["years"][y]["mode_shares"] for y in years])
+    ax.set_ylabel("share of residents' trips")
     ax.set_title(f"Mode shares — {summary['scenario']['name']}"
                  f"{synthetic_tag(summary)}", fontsize=9)
     _save(fig, path)
