@@ -39,6 +39,7 @@ from sim.errors import InputError
 from sim.plots import (
     GOAL_LABELS,
     MODE_COLOURS,
+    CellGrid,
     stacked_mode_bars,
     synthetic_tag,
 )
@@ -443,24 +444,17 @@ def plot_nullvekst(inputs: list[CompareInput], trajectories: list[list[dict[str,
     return path
 
 
-def _grid(x: np.ndarray, y: np.ndarray, xs: np.ndarray, ys: np.ndarray,
-          values: np.ndarray) -> np.ndarray:
-    grid = np.full((ys.size, xs.size), np.nan)
-    grid[np.searchsorted(ys, y), np.searchsorted(xs, x)] = values
-    return grid
-
-
 def plot_difference_maps(inputs: list[CompareInput],
                          tables: dict[str, dict[str, pd.DataFrame]], path: Path,
                          tag: str) -> Path:
     """Maps of the per-cell difference (scenario − reference); blue = better, red = worse."""
     ref = inputs[0]
     centroids = ref.cells.geometry.centroid
-    cx, cy = np.round(centroids.x.to_numpy(), 3), np.round(centroids.y.to_numpy(), 3)
-    xs, ys = np.unique(cx), np.unique(cy)
-    size = float(np.min(np.diff(xs))) if xs.size > 1 else 250.0
-    extent = (xs[0] - size / 2, xs[-1] + size / 2, ys[0] - size / 2, ys[-1] + size / 2)
-    background = _grid(cx, cy, xs, ys, np.ones(cx.size))
+    bounds = ref.cells.geometry.bounds
+    size = float(np.median(bounds.maxx - bounds.minx))
+    cg = CellGrid.from_centres(centroids.x.to_numpy(), centroids.y.to_numpy(), size)
+    extent = cg.extent
+    background = cg.raster(np.ones(len(centroids)))
     others = inputs[1:]
     ncols = 4
     nrows_each = -(-len(DIFF_COLUMNS) // ncols)
@@ -471,8 +465,7 @@ def plot_difference_maps(inputs: list[CompareInput],
             ax = axes[k * nrows_each + j // ncols, j % ncols]
             table = tables[other.name][column]
             d = table["difference"].to_numpy(float)
-            grid = _grid(np.round(table.x.to_numpy(), 3), np.round(table.y.to_numpy(), 3),
-                         xs, ys, d)
+            grid = cg.raster_at(table.x.to_numpy(), table.y.to_numpy(), d)
             finite = np.abs(d[np.isfinite(d)])
             if column == "n_within":
                 lim, cmap, unit = float(len(EVERYDAY_FUNCTIONS)), "RdBu", "functions"

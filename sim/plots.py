@@ -5,6 +5,7 @@ Every figure made from synthetic data says so in its title.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -41,6 +42,53 @@ def synthetic_tag(status: str | dict[str, Any]) -> str:
             "mixed": "  [partly proxy/synthetic data — see data note]"}.get(status, "")
 
 
+@dataclass(frozen=True)
+class CellGrid:
+    """Raster positions of grid cells: column ``ix`` and row ``iy`` of each cell.
+
+    Built from the cell size, so gaps (unpopulated cells) stay gaps and coordinates
+    with reprojection noise land in the right place.
+    """
+
+    ix: np.ndarray
+    iy: np.ndarray
+    xs: np.ndarray
+    ys: np.ndarray
+    size: float
+
+    @classmethod
+    def from_centres(cls, x: np.ndarray, y: np.ndarray, size: float) -> CellGrid:
+        """The grid of cells centred at ``(x, y)`` with side ``size`` metres."""
+        x0, y0 = float(np.min(x)), float(np.min(y))
+        ix = np.rint((np.asarray(x) - x0) / size).astype(int)
+        iy = np.rint((np.asarray(y) - y0) / size).astype(int)
+        xs = x0 + size * np.arange(ix.max() + 1)
+        ys = y0 + size * np.arange(iy.max() + 1)
+        return cls(ix=ix, iy=iy, xs=xs, ys=ys, size=size)
+
+    @property
+    def extent(self) -> tuple[float, float, float, float]:
+        """``imshow`` extent (left, right, bottom, top)."""
+        h = self.size / 2
+        return (self.xs[0] - h, self.xs[-1] + h, self.ys[0] - h, self.ys[-1] + h)
+
+    def raster_at(self, x: np.ndarray, y: np.ndarray, values: np.ndarray) -> np.ndarray:
+        """Like :meth:`raster`, for values at other cell centres of the same grid."""
+        ix = np.rint((np.asarray(x) - self.xs[0]) / self.size).astype(int)
+        iy = np.rint((np.asarray(y) - self.ys[0]) / self.size).astype(int)
+        grid = np.full((self.ys.size, self.xs.size), np.nan)
+        inside = (ix >= 0) & (ix < self.xs.size) & (iy >= 0) & (iy < self.ys.size)
+        grid[iy[inside], ix[inside]] = np.asarray(values, float)[inside]
+        return grid
+
+    def raster(self, values: np.ndarray, mask: np.ndarray | None = None) -> np.ndarray:
+        """A 2-D array (rows = y) with ``values`` at the cells (where ``mask``), NaN elsewhere."""
+        grid = np.full((self.ys.size, self.xs.size), np.nan)
+        keep = np.ones(self.ix.size, bool) if mask is None else np.asarray(mask, bool)
+        grid[self.iy[keep], self.ix[keep]] = np.asarray(values, float)[keep]
+        return grid
+
+
 def _save(fig: plt.Figure, path: Path) -> None:
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})
     plt.close(fig)
@@ -51,23 +99,17 @@ def plot_access_maps(sim: Simulation, out_dir: Path) -> list[Path]:
     cells = sim.region.cells
     access = sim.final.access
     residents = sim.final.residents
-    size = sim.region.cell_size_m
-    xs = np.sort(cells.x.unique())
-    ys = np.sort(cells.y.unique())
-    ix = np.searchsorted(xs, cells.x.to_numpy())
-    iy = np.searchsorted(ys, cells.y.to_numpy())
+    cg = CellGrid.from_centres(cells.x.to_numpy(), cells.y.to_numpy(), sim.region.cell_size_m)
     paths = []
     for function in EVERYDAY_FUNCTIONS:
-        grid = np.full((ys.size, xs.size), np.nan)
         d = access.cells[f"dist_{function}"].to_numpy()
-        grid[iy, ix] = np.where(residents > 0, np.minimum(d, 5000.0), np.nan)
+        grid = cg.raster(np.minimum(d, 5000.0), residents > 0)
         threshold = access.thresholds[function]
         fig, ax = plt.subplots(figsize=(8, 6))
-        extent = (xs[0] - size / 2, xs[-1] + size / 2, ys[0] - size / 2, ys[-1] + size / 2)
-        im = ax.imshow(grid, origin="lower", extent=extent, cmap="viridis_r", vmin=0,
+        im = ax.imshow(grid, origin="lower", extent=cg.extent, cmap="viridis_r", vmin=0,
                        vmax=max(2 * threshold, 1.0))
         if np.isfinite(grid).any():
-            ax.contour(xs, ys, np.nan_to_num(grid, nan=1e9), levels=[threshold],
+            ax.contour(cg.xs, cg.ys, np.nan_to_num(grid, nan=1e9), levels=[threshold],
                        colors="red", linewidths=1.2)
         fig.colorbar(im, ax=ax, label="walking distance (m)")
         share = access.share_within[function]
@@ -165,18 +207,13 @@ def plot_access_cdf(sim: Simulation, path: Path) -> Path:
 def plot_basket_change(sim: Simulation, changes: Any, path: Path) -> Path:
     """Map of the change in the number of everyday functions within reach, base → final."""
     cells = sim.region.cells
-    size = sim.region.cell_size_m
-    xs = np.sort(cells.x.unique())
-    ys = np.sort(cells.y.unique())
-    grid = np.full((ys.size, xs.size), np.nan)
+    cg = CellGrid.from_centres(cells.x.to_numpy(), cells.y.to_numpy(), sim.region.cell_size_m)
     lived = changes.residents_final.to_numpy() > 0
     diff = (changes.n_within_final - changes.n_within_base).to_numpy(float)
-    grid[np.searchsorted(ys, cells.y.to_numpy())[lived],
-         np.searchsorted(xs, cells.x.to_numpy())[lived]] = diff[lived]
+    grid = cg.raster(diff, lived)
     fig, ax = plt.subplots(figsize=(8, 6))
-    extent = (xs[0] - size / 2, xs[-1] + size / 2, ys[0] - size / 2, ys[-1] + size / 2)
     lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
-    im = ax.imshow(grid, origin="lower", extent=extent, cmap="RdBu", vmin=-lim, vmax=lim)
+    im = ax.imshow(grid, origin="lower", extent=cg.extent, cmap="RdBu", vmin=-lim, vmax=lim)
     fig.colorbar(im, ax=ax, label="change in functions within threshold")
     for flag, marker, colour in (("gains", "^", "navy"), ("loses", "v", "darkred")):
         sel = changes[changes[flag]]
