@@ -1,9 +1,10 @@
 """Travel-time matrices stage: network + zones → door-to-door times by mode.
 
 For every origin zone and every destination (internal zones, then external zones
-such as Oslo): walking and cycling times, car in-vehicle time (with a period speed
-factor) and distance, car terminal time and parking cost by destination zone type,
-and public transport generalised time with its components.
+such as Oslo): walking and cycling times, car in-vehicle time (rush-hour and off-peak
+speed factors weighted by the share of trips in each period) and distance, car
+terminal time and parking cost by destination zone type, and public transport
+generalised time with its components.
 """
 
 from __future__ import annotations
@@ -168,7 +169,10 @@ def travel_times_from_network(
     car_s, csnap = street_matrix("car", network.car_time)
     car_m, _ = street_matrix("car", network.car_length)
     car_m = np.maximum(car_m, floor_m)
-    car_s = np.maximum(car_s / params.car_speed_factor, floor_m / (30 / 3.6))
+    # period speed factors: the car time of a trip is the mean over the day's periods
+    p = params.peak_trip_share
+    congestion = p / params.car_speed_factor_peak + (1 - p) / params.car_speed_factor_offpeak
+    car_s = np.maximum(car_s * congestion, floor_m / (30 / 3.6))
     # walking to and from the snapped car node is part of the terminal time
     csnap_min = csnap / params.walk_speed_mps / 60.0
 

@@ -257,7 +257,11 @@ class ModelParams(_Strict):
     max_wait_min: Positive = 15.0  # [E] cap on half the headway
     boarding_penalty_min: NonNegative = 5.0  # 5–10 min per transfer (facts §6)
     car_cost_nok_per_km: NonNegative = 2.5  # [E] fuel, wear, tolls
-    car_speed_factor: Annotated[float, Field(gt=0, le=1)] = 0.85  # [E] congestion, day average
+    # car speed as a share of the free-flow (speed-limit) speed, by period [E], and the
+    # share of daily trips made in the rush hours [E] (facts §6: congestion factor in rush)
+    car_speed_factor_peak: Annotated[float, Field(gt=0, le=1)] = 0.7
+    car_speed_factor_offpeak: Annotated[float, Field(gt=0, le=1)] = 0.92
+    peak_trip_share: Annotated[float, Field(ge=0, le=1)] = 0.3
     car_terminal_min: dict[ZoneKind, NonNegative] = {"growth_area": 6.0, "station": 3.0,
                                                      "other": 1.5}  # [E] parking + egress
     parking_nok: dict[ZoneKind, NonNegative] = {"growth_area": 40.0, "station": 10.0,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -27,7 +28,8 @@ REPO = Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(scope="module")
-def setup(demo_region):
+def case(demo_region):
+    """The demo region's 2023 network, matrices, demand inputs and calibration."""
     scenario = scenario_from_file(REPO / "scenarios" / "demo.toml")
     network = network_from_region(demo_region, scenario, 2023)
     zones = zones_from_cells(demo_region, scenario.model.zone_size_m)
@@ -36,29 +38,28 @@ def setup(demo_region):
     inputs = demand_inputs(demo_region, scenario, zones, demo_region.cells.population.to_numpy(
         float), demo_region.cells.jobs.to_numpy(float), facilities)
     ascs, fit = calibrate_ascs(tt, inputs, scenario.model, DEFAULT_TARGETS)
-    return scenario, network, zones, tt, inputs, ascs, fit
+    return SimpleNamespace(scenario=scenario, network=network, zones=zones, tt=tt,
+                           inputs=inputs, ascs=ascs, fit=fit)
 
 
 def test_purpose_shares_sum_to_one() -> None:
     assert sum(p["share"] for p in PURPOSES.values()) == pytest.approx(1.0)
 
 
-def test_calibration_reproduces_survey_shares(setup) -> None:
-    scenario, _network, _zones, tt, inputs, ascs, fit = setup
-    assert fit["converged"]
-    d = demand_from_travel_times(tt, inputs, scenario.model, ascs, 2023)
+def test_calibration_reproduces_survey_shares(case) -> None:
+    assert case.fit["converged"]
+    d = demand_from_travel_times(case.tt, case.inputs, case.scenario.model, case.ascs, 2023)
     targets = {"walk": 0.20, "bike": 0.04, "pt": 0.18, "car": 0.57}  # survey 2018
     for mode, target in targets.items():
         assert abs(d.mode_shares[mode] - target) < 0.005  # within 0.5 points
     # deterministic: a second calibration gives the very same constants
-    again, _ = calibrate_ascs(tt, inputs, scenario.model, DEFAULT_TARGETS)
-    assert again == ascs
+    again, _ = calibrate_ascs(case.tt, case.inputs, case.scenario.model, DEFAULT_TARGETS)
+    assert again == case.ascs
 
 
-def test_trip_totals(setup) -> None:
-    scenario, _network, _zones, tt, inputs, ascs, _fit = setup
-    d = demand_from_travel_times(tt, inputs, scenario.model, ascs, 2023)
-    expected = inputs.residents.sum() * inputs.trips_per_person
+def test_trip_totals(case) -> None:
+    d = demand_from_travel_times(case.tt, case.inputs, case.scenario.model, case.ascs, 2023)
+    expected = case.inputs.residents.sum() * case.inputs.trips_per_person
     assert sum(d.trips.values()) == pytest.approx(expected)
     assert set(d.trips) == set(MODES)
     assert sum(v["trips"] for v in d.by_purpose.values()) == pytest.approx(expected)
@@ -71,36 +72,48 @@ def test_trip_totals(setup) -> None:
         d.mode_shares["car"])
 
 
-def test_dearer_car_means_fewer_car_km(setup) -> None:
-    scenario, _network, _zones, tt, inputs, ascs, _fit = setup
-    base = demand_from_travel_times(tt, inputs, scenario.model, ascs, 2023)
-    dear = scenario.model.model_copy(update={"car_cost_nok_per_km": 10.0})
-    d2 = demand_from_travel_times(tt, inputs, dear, ascs, 2023)
+def test_dearer_car_means_fewer_car_km(case) -> None:
+    base = demand_from_travel_times(case.tt, case.inputs, case.scenario.model, case.ascs, 2023)
+    dear = case.scenario.model.model_copy(update={"car_cost_nok_per_km": 10.0})
+    d2 = demand_from_travel_times(case.tt, case.inputs, dear, case.ascs, 2023)
     assert d2.car_vkm < base.car_vkm
     assert d2.mode_shares["car"] < base.mode_shares["car"]
     assert d2.mode_shares["pt"] > base.mode_shares["pt"]
 
 
-def test_car_cost_elasticity_negative(setup) -> None:
-    scenario, _network, _zones, tt, inputs, ascs, _fit = setup
-    e = elasticities(tt, inputs, scenario.model, ascs)
+def test_car_cost_elasticity_negative(case) -> None:
+    e = elasticities(case.tt, case.inputs, case.scenario.model, case.ascs)
     assert -0.5 < e["car_wrt_car_cost"] < 0
 
 
-def test_walk_matrix_equals_scipy(setup) -> None:
-    scenario, network, zones, tt, _inputs, _ascs, _fit = setup
-    g = network.walk
+def test_walk_matrix_equals_scipy(case) -> None:
+    g = case.network.walk
     m = sp.csr_matrix((g.weights, g.indices, g.indptr), shape=(g.n_nodes,) * 2)
-    node, snap = nearest_nodes(network, zones.x, zones.y, "walk")
+    node, snap = nearest_nodes(case.network, case.zones.x, case.zones.y, "walk")
     d = csgraph.dijkstra(m, indices=node[:20])[:, node] + snap[:20, None] + snap[None, :]
-    d = np.maximum(d, scenario.model.zone_size_m / 3)
-    expected = d / scenario.model.walk_speed_mps / 60
-    np.testing.assert_allclose(tt.walk_min[:20, : zones.n], expected, rtol=1e-9)
+    d = np.maximum(d, case.scenario.model.zone_size_m / 3)
+    expected = d / case.scenario.model.walk_speed_mps / 60
+    np.testing.assert_allclose(case.tt.walk_min[:20, : case.zones.n], expected, rtol=1e-9)
 
 
-def test_parking_by_zone_kind(setup) -> None:
-    scenario, _network, zones, tt, _inputs, _ascs, _fit = setup
-    p = scenario.model.parking_nok
-    assert set(np.unique(tt.parking_nok[: zones.n])) <= set(p.values())
-    centre = np.flatnonzero(zones.kind == "growth_area")
-    assert centre.size and (tt.parking_nok[centre] == p["growth_area"]).all()
+def test_parking_by_zone_kind(case) -> None:
+    p = case.scenario.model.parking_nok
+    assert set(np.unique(case.tt.parking_nok[: case.zones.n])) <= set(p.values())
+    centre = np.flatnonzero(case.zones.kind == "growth_area")
+    assert centre.size and (case.tt.parking_nok[centre] == p["growth_area"]).all()
+
+
+def test_car_period_speed_factors(case, demo_region) -> None:
+    """Car time = free-flow time × the trip-weighted mean of 1 / speed factor."""
+    p = case.scenario.model
+    jammed = p.model_copy(update={"peak_trip_share": 1.0})
+    free = p.model_copy(update={"peak_trip_share": 0.0})
+    z = case.zones
+    t_jam = travel_times_from_network(case.network, z.x, z.y, z.kind, jammed).car_min
+    t_free = travel_times_from_network(case.network, z.x, z.y, z.kind, free).car_min
+    long = t_free > 10  # above the intrazonal floor
+    np.testing.assert_allclose(t_jam[long] / t_free[long],
+                               p.car_speed_factor_offpeak / p.car_speed_factor_peak, rtol=1e-9)
+    w = p.peak_trip_share
+    mixed = w * t_jam + (1 - w) * t_free
+    np.testing.assert_allclose(case.tt.car_min[long], mixed[long], rtol=1e-9)
