@@ -1,4 +1,4 @@
-"""Run a scenario: region + scenario → network → growth → access → demand → goals.
+"""Run a scenario: region + scenario → network → growth → access → matrices → demand → goals.
 
 This module only wires the stages together; each stage lives in its own module and
 takes plain data. :func:`run_scenario` is what ``baerum-sim run`` calls.
