@@ -42,6 +42,7 @@ from sim.plots import (
     CellGrid,
     stacked_mode_bars,
     synthetic_tag,
+    weighted_cdf,
 )
 from sim.region import EVERYDAY_FUNCTIONS
 from sim.results import _clean, _replace_dir, read_summary
@@ -179,15 +180,6 @@ def cell_differences(reference: pd.DataFrame, other: pd.DataFrame, column: str,
     cols = ["cell_id", "reference", "other", "difference", "residents_reference",
             "residents_other", *[c for c in ("x", "y") if c in table]]
     return table[cols].reset_index(drop=True)
-
-
-def weighted_cdf(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Sorted values and the cumulative share of ``weights`` at or below each."""
-    order = np.argsort(values, kind="stable")
-    w = np.asarray(weights, float)[order]
-    total = w.sum()
-    cum = np.cumsum(w) / total if total > 0 else np.zeros_like(w)
-    return np.asarray(values, float)[order], cum
 
 
 def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> float | None:

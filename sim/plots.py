@@ -177,6 +177,15 @@ def plot_goal_dashboard(summary: dict[str, Any], path: Path) -> Path:
     return path
 
 
+def weighted_cdf(values: np.ndarray, weights: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Sorted values and the cumulative share of ``weights`` at or below each."""
+    order = np.argsort(values, kind="stable")
+    w = np.asarray(weights, float)[order]
+    total = w.sum()
+    cum = np.cumsum(w) / total if total > 0 else np.zeros_like(w)
+    return np.asarray(values, float)[order], cum
+
+
 def plot_access_cdf(sim: Simulation, path: Path) -> Path:
     """Distance CDFs per function for existing and new residents (final year)."""
     access = sim.final.access
@@ -188,9 +197,8 @@ def plot_access_cdf(sim: Simulation, path: Path) -> Path:
         for (group, w), style in zip(groups.items(), ("-", "--"), strict=True):
             if w.sum() <= 0:
                 continue
-            order = np.argsort(d)
-            ax.step(np.minimum(d[order], 5000), np.cumsum(w[order]) / w.sum(), style,
-                    where="post", label=group)
+            x, cum = weighted_cdf(d, w)
+            ax.step(np.minimum(x, 5000), cum, style, where="post", label=group)
         ax.axvline(access.thresholds[function], color="grey", linewidth=0.8)
         ax.set_title(function, fontsize=9)
         ax.set_xlim(0, 3000)
