@@ -16,7 +16,6 @@ from __future__ import annotations
 import hashlib
 import os
 import sys
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -28,16 +27,11 @@ if str(REPO_ROOT) not in sys.path:  # allow running without PYTHONPATH=. / insta
     sys.path.insert(0, str(REPO_ROOT))
 
 from sim.paths import Graph  # noqa: E402
+from sim.settings import shared_data_dir  # noqa: E402
 
 SHORT = os.environ.get("BENCH_SHORT", "") not in ("", "0")
 MODE = "short" if SHORT else "full"
 CACHE_DIR = REPO_ROOT / ".benchmarks" / "graph_cache"
-
-
-def shared_data_dir() -> Path:
-    """The shared data directory (``$SIM_SHARED_DATA`` or ``<repo>/../shared/data``)."""
-    env = os.environ.get("SIM_SHARED_DATA")
-    return Path(env) if env else REPO_ROOT.parent / "shared" / "data"
 
 
 @dataclass
@@ -61,34 +55,24 @@ PARAMS = (
 
 
 def _pbf_to_graph(pbf: Path) -> Graph:
-    """PBF -> OSM XML (pyosmium) -> osmnx graph (simplified, projected) -> Graph."""
-    import osmium
+    """PBF -> the project's own street reader (:func:`sim.osm.graph_from_osm`, pyosmium +
+    osmnx, simplified) -> EPSG:25833 -> Graph."""
     import osmnx as ox
 
-    with tempfile.TemporaryDirectory() as tmp:
-        xml = Path(tmp) / "network.osm"
-        writer = osmium.SimpleWriter(str(xml))
-        try:
-            for obj in osmium.FileProcessor(str(pbf)):
-                if obj.is_node():
-                    writer.add_node(obj)
-                elif obj.is_way():
-                    writer.add_way(obj)
-                elif obj.is_relation():
-                    writer.add_relation(obj)
-        finally:
-            writer.close()
-        G = ox.graph_from_xml(xml, simplify=True, retain_all=True)
-    G = ox.project_graph(G, to_crs="EPSG:25833")
+    from sim.osm import graph_from_osm
+
+    G = ox.project_graph(graph_from_osm([pbf]), to_crs="EPSG:25833")
     return Graph.from_networkx(G, weight="length")
 
 
 def load_oslo_graph() -> Graph:
     """The Oslo-east street graph, from the npz cache when present."""
-    pbf = shared_data_dir() / "oslo_east.osm.pbf"
+    data = shared_data_dir()
+    pbf = (data or Path("../shared/data")) / "oslo_east.osm.pbf"
     if not pbf.exists():
         pytest.skip(f"shared data not available: {pbf} does not exist")
-    digest = hashlib.sha256(pbf.read_bytes()).hexdigest()[:16]
+    reader = REPO_ROOT / "sim" / "osm.py"  # a change of the reader rebuilds the graph
+    digest = hashlib.sha256(pbf.read_bytes() + reader.read_bytes()).hexdigest()[:16]
     cache = CACHE_DIR / f"oslo_east_{digest}.npz"
     if cache.exists():
         z = np.load(cache)
