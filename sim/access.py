@@ -175,7 +175,8 @@ def access_from_network(
     out["all_within"] = n_within == len(EVERYDAY_FUNCTIONS)
 
     hf = facilities[(facilities.category == "transit_stop") & facilities.high_frequency]
-    out["dist_transit_hf"] = _nearest_distance(network, hf, cell_node, cell_snap)
+    out["dist_transit_hf"] = _nearest_distance(network, *_snapped(network, hf), cell_node,
+                                               cell_snap)
     out["within_transit_hf"] = out["dist_transit_hf"] <= thresholds["transit_stop"]
     table = pd.DataFrame(out, index=cells.index)
 
@@ -213,13 +214,20 @@ def access_from_network(
     )
 
 
-def _nearest_distance(
-    network: Network, fac: pd.DataFrame, cell_node: np.ndarray, cell_snap: np.ndarray
-) -> np.ndarray:
-    """Walking distance from each cell to the nearest of ``fac`` (inf when none)."""
+def _snapped(network: Network, fac: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """Walk node of each facility and the straight distance to it."""
     if not len(fac):
+        return np.zeros(0, np.int64), np.zeros(0)
+    return nearest_nodes(network, fac.x.to_numpy(), fac.y.to_numpy())
+
+
+def _nearest_distance(
+    network: Network, fac_node: np.ndarray, fac_snap: np.ndarray, cell_node: np.ndarray,
+    cell_snap: np.ndarray,
+) -> np.ndarray:
+    """Walking distance from each cell to the nearest snapped facility (inf when none)."""
+    if not fac_node.size:
         return np.full(cell_node.size, np.inf)
-    fac_node, fac_snap = nearest_nodes(network, fac.x.to_numpy(), fac.y.to_numpy())
     dist, _ = multi_source(network.walk, fac_node, source_offsets=fac_snap)
     return dist[cell_node] + cell_snap
 
@@ -238,14 +246,14 @@ def _function_access(
     k = settings.K_NEAREST
     beta = settings.GRAVITY_BETA_PER_KM
     cutoff = max(settings.ACCESS_CUTOFF_M, settings.CAPACITY_CATCHMENT_M.get(f, 0.0))
-    nearest = _nearest_distance(network, fac, cell_node, cell_snap)
+    fac_node, fac_snap = _snapped(network, fac)
+    nearest = _nearest_distance(network, fac_node, fac_snap, cell_node, cell_snap)
     n = cell_node.size
     if len(fac):
-        fac_node, fac_snap = nearest_nodes(network, fac.x.to_numpy(), fac.y.to_numpy())
         d = many_to_many(network.walk, fac_node, cell_node, cutoff=cutoff)
         d = d + fac_snap[:, None] + cell_snap[None, :]
         d[d > cutoff] = np.inf  # the same cutoff whatever the snapping distances
-        kdist = (np.sort(d, axis=0)[k - 1] if len(fac) >= k else np.full(n, np.inf))
+        kdist = np.partition(d, k - 1, axis=0)[k - 1] if len(fac) >= k else np.full(n, np.inf)
         count = (d <= threshold).sum(axis=0)
         gravity = np.exp(-beta * d / 1000.0).sum(axis=0)
     else:

@@ -70,10 +70,9 @@ class Network:
 def lines_for_year(region: Region, scenario: Scenario, year: int) -> tuple[Line, ...]:
     """The lines running in ``year``, with the scenario's edits applied."""
     opening = {c.line: c.opening_year for c in scenario.transit.change_opening}
-    lines = [
-        line for line in region.lines
-        if replace(line, opening_year=opening.get(line.name, line.opening_year)).open_in(year)
-    ]
+    delayed = [replace(line, opening_year=opening[line.name]) if line.name in opening else line
+               for line in region.lines]
+    lines = [line for line in delayed if line.open_in(year)]
     for add in scenario.transit.add_line:
         line = Line(
             name=add.name,
@@ -91,15 +90,11 @@ def lines_for_year(region: Region, scenario: Scenario, year: int) -> tuple[Line,
     for change in changes:
         if change.from_year > year:
             continue
-        lines = [
-            Line(
-                line.name, line.mode, line.stops, line.run_times_min,
-                change.headway_peak_min, change.headway_offpeak_min or change.headway_peak_min,
-                line.opening_year, line.status,
-            )
-            if line.name == change.line else line
-            for line in lines
-        ]
+        headways = {"headway_peak_min": change.headway_peak_min,
+                    "headway_offpeak_min": change.headway_offpeak_min
+                    or change.headway_peak_min}
+        lines = [replace(line, **headways) if line.name == change.line else line
+                 for line in lines]
     removed = {r.line for r in scenario.transit.remove_line if r.from_year <= year}
     lines = [line for line in lines if line.name not in removed]
     for remove in scenario.transit.remove_stop:
@@ -123,8 +118,7 @@ def _without_stop(line: Line, stop: str) -> Line | None:
     stops.pop(k)
     if len(stops) < 2:
         return None
-    return Line(line.name, line.mode, tuple(stops), tuple(runs), line.headway_peak_min,
-                line.headway_offpeak_min, line.opening_year, line.status)
+    return replace(line, stops=tuple(stops), run_times_min=tuple(runs))
 
 
 def street_edits_for_year(scenario: Scenario, year: int) -> tuple[tuple[int, ...], ...]:
