@@ -16,6 +16,8 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+import shapely
+from shapely import STRtree
 
 from sim.network import PT_PARTS, Network, nearest_nodes
 from sim.paths import many_to_many, many_to_many_sums
@@ -79,25 +81,21 @@ def zone_sums(zones: Zones, values: np.ndarray) -> np.ndarray:
 def facility_zone_sums(
     zones: Zones, region: Region, facilities: pd.DataFrame, category: str, column: str | None
 ) -> np.ndarray:
-    """Per zone: the number of ``category`` facilities, or the sum of ``column``."""
+    """Per zone: the number of ``category`` facilities, or the sum of ``column``.
+
+    A facility counts in the zone of its nearest grid cell.
+    """
     fac = facilities[facilities.category == category]
     if not len(fac):
         return np.zeros(zones.n)
-    cx, cy = region.cells.x.to_numpy(), region.cells.y.to_numpy()
-    half = region.cell_size_m / 2
-    ix = np.searchsorted(np.unique(cx), fac.x.to_numpy() - half)
-    iy = np.searchsorted(np.unique(cy), fac.y.to_numpy() - half)
-    lookup = {(a, b): z for a, b, z in zip(np.searchsorted(np.unique(cx), cx),
-                                            np.searchsorted(np.unique(cy), cy),
-                                            zones.cell_zone, strict=True)}
-    out = np.zeros(zones.n)
+    cells = region.cells
+    tree = STRtree(shapely.points(cells.x.to_numpy(), cells.y.to_numpy()))
+    nearest_cell = tree.query_nearest(shapely.points(fac.x.to_numpy(), fac.y.to_numpy()),
+                                      all_matches=False)
+    order = np.argsort(nearest_cell[0], kind="stable")
+    zone = zones.cell_zone[nearest_cell[1][order]]
     values = np.ones(len(fac)) if column is None else np.nan_to_num(fac[column].to_numpy(float))
-    for a, b, value, fx, fy in zip(ix, iy, values, fac.x, fac.y, strict=True):
-        z = lookup.get((a, b))
-        if z is None:  # outside the grid: nearest zone
-            z = int(np.argmin(np.hypot(zones.x - fx, zones.y - fy)))
-        out[z] += value
-    return out
+    return np.bincount(zone, weights=values, minlength=zones.n)
 
 
 @dataclass(frozen=True)

@@ -117,3 +117,18 @@ def test_car_period_speed_factors(case, demo_region) -> None:
     w = p.peak_trip_share
     mixed = w * t_jam + (1 - w) * t_free
     np.testing.assert_allclose(case.tt.car_min[long], mixed[long], rtol=1e-9)
+
+
+def test_facility_zone_sums_conserve_totals(case, demo_region) -> None:
+    from sim.access import facilities_for_year
+    from sim.matrices import facility_zone_sums
+
+    fac = facilities_for_year(demo_region, case.scenario, case.network, 2023)
+    schools = fac[fac.category == "school"]
+    places = facility_zone_sums(case.zones, demo_region, fac, "school", "capacity")
+    count = facility_zone_sums(case.zones, demo_region, fac, "school", None)
+    assert count.sum() == len(schools) and places.sum() == pytest.approx(schools.capacity.sum())
+    # each school sits in the zone of the cell it lies in
+    first = schools.iloc[0]
+    cell = np.argmin(np.hypot(demo_region.cells.x - first.x, demo_region.cells.y - first.y))
+    assert count[case.zones.cell_zone[cell]] >= 1
