@@ -121,13 +121,14 @@ def function_status(sim: Simulation, function: str) -> str:
 
 
 def summary_from_simulation(
-    sim: Simulation, scenario_path: Path, scenario_text: str
+    sim: Simulation, scenario_path: Path, scenario_text: str,
+    changes: pd.DataFrame | None = None,
 ) -> dict[str, Any]:
-    """The content of ``summary.json``."""
+    """The content of ``summary.json`` (``changes``: :func:`basket_changes`, if known)."""
     info = sim.scenario.scenario
     final = sim.final
     status = data_status(sim)
-    changes = basket_changes(sim)
+    changes = basket_changes(sim) if changes is None else changes
     access = {
         f: {**final.access.measures[f], "data_status": function_status(sim, f)}
         for f in EVERYDAY_FUNCTIONS
@@ -274,12 +275,12 @@ def write_results(
     out.parent.mkdir(parents=True, exist_ok=True)
     tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent))
     try:
-        summary = summary_from_simulation(sim, scenario_path, scenario_text)
+        changes = basket_changes(sim)
+        summary = summary_from_simulation(sim, scenario_path, scenario_text, changes)
         write_json(summary, tmp / "summary.json")
         cells_frame(sim).to_file(tmp / "cells.gpkg", layer="cells", driver="GPKG")
         plot_access_maps(sim, tmp)
         plot_access_cdf(sim, tmp / "access_cdf.png")
-        changes = basket_changes(sim)
         plot_basket_change(sim, changes, tmp / "basket_change.png")
         changes[changes.gains | changes.loses].to_csv(tmp / "basket_changes.csv", index=False,
                                                       float_format="%.6g")
