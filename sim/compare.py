@@ -233,7 +233,9 @@ def comparison_table(summaries: list[dict[str, Any]]) -> list[dict[str, Any]]:
     for s in summaries:
         row: dict[str, Any] = {"scenario": s["scenario"]["name"],
                                "region": s["scenario"].get("region"),
-                               "synthetic": s["synthetic"]}
+                               "synthetic": s["synthetic"],
+                               "data_status": s.get("data_status", ""),
+                               "data_note": s.get("data_note", "")}
         for key in GOAL_LABELS:
             goal = s["goals"][key]
             row[f"{key}_value"] = goal["value"]

@@ -226,6 +226,8 @@ def basket_changes(sim: Simulation) -> pd.DataFrame:
             "n_within_final": final.n_within.to_numpy(),
             "basket_base": base.all_within.to_numpy(),
             "basket_final": final.all_within.to_numpy(),
+            "network_status": ("synthetic" if sim.region.fully_synthetic
+                               else final.network_status.to_numpy()),
         }
     )
     table["gains"] = table.basket_final & ~table.basket_base & (table.residents_final > 0)
