@@ -1,4 +1,4 @@
-"""Measure Numba compile time of :mod:`sim.paths`: fresh cache vs on-disk cache.
+"""Measure Numba compile time of :mod:`sim.graph`: fresh cache vs on-disk cache.
 
 Runs two subprocesses with the same empty ``NUMBA_CACHE_DIR``: the first
 compiles every kernel and writes the cache, the second loads it. Each reports
@@ -22,7 +22,7 @@ CHILD = r"""
 import json, time
 t0 = time.perf_counter()
 import numpy as np
-from sim.paths import Graph, k_nearest, many_to_many, multi_source, one_to_all
+from sim.graph import Graph, k_nearest, many_to_many, multi_source, one_to_all
 t_import = time.perf_counter() - t0
 g = Graph.from_edges([0, 1, 2], [1, 2, 0], [1.0, 2.0, 3.0], n_nodes=4, directed=True)
 times = {"import": t_import}

@@ -26,7 +26,7 @@ REPO_ROOT = Path(__file__).resolve().parents[1]
 if str(REPO_ROOT) not in sys.path:  # allow running without PYTHONPATH=. / installation
     sys.path.insert(0, str(REPO_ROOT))
 
-from sim.paths import Graph  # noqa: E402
+from sim.graph import Graph  # noqa: E402
 from sim.settings import shared_data_dir  # noqa: E402
 
 SHORT = os.environ.get("BENCH_SHORT", "") not in ("", "0")
@@ -55,11 +55,11 @@ PARAMS = (
 
 
 def _pbf_to_graph(pbf: Path) -> Graph:
-    """PBF -> the project's own street reader (:func:`sim.osm.graph_from_osm`, pyosmium +
+    """PBF -> the project's own street reader (:func:`sim.readers.osm.graph_from_osm`, pyosmium +
     osmnx, simplified) -> EPSG:25833 -> Graph."""
     import osmnx as ox
 
-    from sim.osm import graph_from_osm
+    from sim.readers.osm import graph_from_osm
 
     G = ox.project_graph(graph_from_osm([pbf]), to_crs="EPSG:25833")
     return Graph.from_networkx(G, weight="length")
@@ -71,7 +71,7 @@ def load_oslo_graph() -> Graph:
     pbf = (data or Path("../shared/data")) / "oslo_east.osm.pbf"
     if not pbf.exists():
         pytest.skip(f"shared data not available: {pbf} does not exist")
-    reader = REPO_ROOT / "sim" / "osm.py"  # a change of the reader rebuilds the graph
+    reader = REPO_ROOT / "sim" / "readers" / "osm.py"  # a change of the reader rebuilds the graph
     digest = hashlib.sha256(pbf.read_bytes() + reader.read_bytes()).hexdigest()[:16]
     cache = CACHE_DIR / f"oslo_east_{digest}.npz"
     if cache.exists():
@@ -104,7 +104,7 @@ def load_oslo_graph() -> Graph:
 
 def load_demo_graph() -> Graph:
     """The walk network of the synthetic demo region (:mod:`sim.demo`), undirected."""
-    from sim.demo import demo_region
+    from sim.region.demo import demo_region
 
     s = demo_region().streets
     return Graph.from_edges(s.u[s.walk], s.v[s.walk], s.length_m[s.walk], s.n_nodes,

@@ -1,4 +1,4 @@
-"""Side-by-side benchmarks of :mod:`sim.paths` against scipy, igraph, networkx and pandana.
+"""Side-by-side benchmarks of :mod:`sim.graph` against scipy, igraph, networkx and pandana.
 
 Run::
 
@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from sim.paths import Graph, many_to_many, multi_source, one_to_all
+from sim.graph import Graph, many_to_many, multi_source, one_to_all
 
 PANDANA_MAXDIST = 30_000.0  # metres; covers the whole Oslo-east graph
 

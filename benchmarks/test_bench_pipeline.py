@@ -29,18 +29,18 @@ pytestmark = pytest.mark.skipif(DATA is None, reason="shared data directory abse
 
 @pytest.fixture(scope="module")
 def baerum():
-    from sim.regions import load_region
-    from sim.scenario import scenario_from_file
+    from sim.region.load import load_region
+    from sim.scenario.schema import scenario_from_file
 
     os.environ.setdefault("BAERUM_SIM_DATA", str(DATA))
-    region = load_region("baerum", quiet=True)  # builds the bundle once if needed
+    region = load_region("baerum")  # builds the bundle once if needed
     plan = scenario_from_file(REPO / "scenarios" / "arealstrategi_2040.toml")
     return region, plan
 
 
 def test_access_all_functions_baerum(benchmark, baerum) -> None:
-    from sim.access import access_from_network, facilities_for_year
-    from sim.network import network_from_region
+    from sim.model.access import CapacityFacts, access_from_network, facilities_for_year
+    from sim.model.network import network_from_region
 
     region, plan = baerum
     network = network_from_region(region, plan, 2030)
@@ -50,14 +50,16 @@ def test_access_all_functions_baerum(benchmark, baerum) -> None:
     benchmark.group = "pipeline: Bærum"
     result = benchmark.pedantic(
         access_from_network,
-        args=(network, region.cells, pop, np.zeros_like(pop), facilities, thresholds, 2030),
+        args=(network, region.cells, pop, np.zeros_like(pop), facilities, thresholds, 2030,
+              plan.model, CapacityFacts.from_region(region)),
         rounds=3 if SHORT else 7, warmup_rounds=1)
     assert len(result.cells) == len(region.cells)
 
 
 def test_pt_matrices_all_cells_baerum(benchmark, baerum) -> None:
-    from sim.matrices import travel_times_from_network, zones_from_cells
-    from sim.network import network_from_region
+    from sim.model.network import network_from_region
+    from sim.model.skims import travel_times_from_network
+    from sim.model.zones import zones_from_cells
 
     region, plan = baerum
     params = plan.model.model_copy(update={"zone_size_m": 250.0})
@@ -71,12 +73,10 @@ def test_pt_matrices_all_cells_baerum(benchmark, baerum) -> None:
 
 
 def test_full_run_four_stages_baerum(benchmark, baerum) -> None:
-    from sim.pipeline import simulate
+    from sim.model.simulation import simulate
 
     region, plan = baerum
     assert len(plan.scenario.target_years) == 3  # + base year + reference year
     benchmark.group = "pipeline: Bærum"
-    sim = benchmark.pedantic(simulate, args=(region, plan),
-                             kwargs={"quiet": True, "use_cache": False},
-                             rounds=1, warmup_rounds=0)
-    assert sim.goals["placement"]["pass"]
+    sim = benchmark.pedantic(simulate, args=(region, plan), rounds=1, warmup_rounds=0)
+    assert sim.goals.placement.passed

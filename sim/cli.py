@@ -1,79 +1,67 @@
 """Command-line interface: ``baerum-sim`` (also ``python -m sim``).
 
-Every command turns :class:`sim.errors.InputError` into one line on stderr and
-exit code 2, without a traceback.
+The only module that prints. Every command turns :class:`sim.errors.InputError` into
+one line on stderr and exit code 2, without a traceback; ``--quiet`` sets the log
+level so that progress is not shown.
 """
 
 from __future__ import annotations
 
 import argparse
 import json
+import logging
 import sys
 from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
-from sim import __version__
+from sim import __version__, app
 from sim.errors import InputError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    from sim.pipeline import run_scenario
-
-    out = run_scenario(Path(args.scenario), out=args.out, quiet=args.quiet)
+    out = app.run_scenario(Path(args.scenario), out=args.out)
     if not args.quiet:
         print(f"results written to {out}")
     return 0
 
 
 def _cmd_validate(args: argparse.Namespace) -> int:
-    from sim.regions import load_region
-    from sim.scenario import scenario_from_file
-
-    scenario = scenario_from_file(Path(args.scenario))
-    region = load_region(scenario.scenario.region, quiet=True)
-    scenario.check_against(region, Path(args.scenario))
+    scenario, region = app.validate_scenario(Path(args.scenario))
     print(f"{args.scenario}: ok (scenario {scenario.scenario.name!r}, region {region.name!r})")
     return 0
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    from sim.compare import compare_results
-
-    out = compare_results([Path(d) for d in args.results], out=args.out)
+    out = app.compare([Path(d) for d in args.results], out=args.out)
     print(f"comparison written to {out}")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    from sim.report import write_report
-
-    out = write_report([Path(d) for d in args.results], out=args.out)
+    out = app.report([Path(d) for d in args.results], out=args.out)
     print(f"report written to {out} (and {out.with_suffix('.md')})")
     return 0
 
 
 def _cmd_rerun(args: argparse.Namespace) -> int:
-    from sim.rerun import rerun
-
-    return rerun(Path(args.result), out=args.out, quiet=args.quiet)
+    found = app.rerun(Path(args.result), out=args.out)
+    for line in found.warnings:
+        print(line, file=sys.stderr)
+    if not found.differences:
+        print(f"{found.result_dir}: rerun reproduces summary.json; the numbers match")
+        return 0
+    print(f"{found.result_dir}: rerun differs in {len(found.differences)} key(s):")
+    for d in found.differences[:20]:
+        print(f"  {d}")
+    if len(found.differences) > 20:
+        print(f"  … and {len(found.differences) - 20} more")
+    return 1
 
 
 def _cmd_calibrate(args: argparse.Namespace) -> int:
-    from sim.pipeline import calibration_for_region
-    from sim.regions import load_region
-    from sim.results import write_json
-    from sim.scenario import Scenario, ScenarioInfo, scenario_from_file
-
-    region = load_region(args.region, quiet=True)
-    if args.scenario:
-        scenario = scenario_from_file(Path(args.scenario))
-    else:
-        info = ScenarioInfo(name="calibration", region=args.region, base_year=region.base_year,
-                            target_years=[region.base_year])
-        scenario = Scenario(scenario=info)
-    result = calibration_for_region(region, scenario)
-    out = Path(args.out) if args.out else Path("results") / f"calibration_{region.name}.json"
-    write_json(result, out)
+    scenario = Path(args.scenario) if args.scenario else None
+    result, out = app.calibrate(args.region, scenario, Path(args.out) if args.out else None)
     print(f"{'mode':14} {'target':>8} {'modelled':>9}")
     for mode, target in result["targets"].items():
         print(f"{mode:14} {target:8.2%} {result['modelled'][mode]:9.2%}")
@@ -84,26 +72,69 @@ def _cmd_calibrate(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_fetch(args: argparse.Namespace) -> int:
-    from sim.data import fetch_region
-
-    fetch_region(args.region, quiet=args.quiet)
+    out = app.data_fetch(args.region)
+    if not args.quiet:
+        print(f"{args.region}: inputs in {out}")
     return 0
 
 
 def _cmd_data_import(args: argparse.Namespace) -> int:
-    from sim.data import import_region
-
-    source = Path(args.source) if args.source else None
-    import_region(args.region, source, quiet=args.quiet)
+    out = app.data_import(args.region, Path(args.source) if args.source else None)
+    if not args.quiet:
+        print(f"{args.region}: bundle {out}")
     return 0
 
 
 def _cmd_data_info(args: argparse.Namespace) -> int:
-    from sim.data import format_info, region_info
-
-    info = region_info(args.region)
+    info = app.region_info(args.region)
     print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else format_info(info))
     return 0
+
+
+def format_info(info: dict[str, Any]) -> str:
+    """Human-readable ``data info`` text."""
+    f = info["figures"]
+    lat = f["lattice"]
+    lines = [
+        f"region {info['region']} — {info.get('title', '')} (base year {info['base_year']})",
+        f"built {info.get('built_at', '?')} from {info.get('source_dir', '?')} "
+        f"in {info.get('import_seconds', 0):.1f} s",
+        "",
+        "layers:",
+    ]
+    for name, layer in info["layers"].items():
+        extra = ", ".join(x for x in (layer["date"], layer["licence"]) if x)
+        lines.append(f"  {name:26s} [{layer['status']}] {layer['source']}"
+                     + (f" ({extra})" if extra else ""))
+        if layer["note"]:
+            lines.append(f"  {'':26s}   {layer['note']}")
+    facilities = ", ".join(
+        f"{c} {n} ({'/'.join(f'{k} {v}' for k, v in f['facility_status'][c].items())})"
+        for c, n in f["facilities"].items())
+    lines += [
+        "",
+        "figures:",
+        f"  population inside boundary  {f['population_total']:,.0f} in "
+        f"{f['populated_cells']:,} cells of {f['cell_size_m']:.0f} m",
+        f"  boundary area               {f['boundary_area_km2']:.1f} km²",
+        f"  walk graph                  {f['walk_nodes']:,} nodes, {f['walk_edges']:,} edges "
+        f"(real streets: {f['real_street_nodes']:,} nodes, {f['real_street_edges']:,} edges; "
+        f"synthetic edges {f['synthetic_edges']:,})",
+        f"  served by lattice           {lat['lattice_cells']:,} cells, "
+        f"{f['lattice_population_share']:.1%} of population (synthetic); "
+        f"all cells connected: {lat['all_cells_connected']}; bridge links "
+        f"{lat['bridge_links']} (longest {lat['bridge_max_m']:.0f} m)",
+        f"  jobs (proxy)                {f['jobs_total']:,}",
+        f"  facilities                  {facilities}",
+        f"  schools                     {f['schools']}",
+        "",
+        "areas: growth " + ", ".join(info["areas"]["growth_area"]),
+        "       stations " + ", ".join(info["areas"]["station"]),
+        "       other " + ", ".join(info["areas"]["other"]),
+        f"transit: {info['stops']} stops; lines " + ", ".join(info["lines"]),
+        "not real (derived/proxy/estimated/synthetic): " + ", ".join(info["not_real"]),
+    ]
+    return "\n".join(lines)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -116,16 +147,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"baerum-sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str):
-        p = sub.add_parser(name, help=help_, description=help_)
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
+            parent: Any = sub) -> argparse.ArgumentParser:
+        p = parent.add_parser(name, help=help_, description=help_)
         p.set_defaults(func=func)
+        p.add_argument("--quiet", action="store_true", help="no progress output")
+        p.add_argument("--verbose", action="store_true",
+                       help="progress output even when stderr is not a terminal")
         return p
 
     p = add("run", _cmd_run, "run a scenario file and write results")
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--out", type=Path, default=None, help="results directory "
                    "(default results/<scenario name>/)")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
 
     p = add("validate", _cmd_validate, "check a scenario file without running it")
     p.add_argument("scenario", help="scenario TOML file")
@@ -137,14 +171,13 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = add("report", _cmd_report, "HTML and Markdown report of one or more results")
     p.add_argument("results", nargs="+", help="results directories")
-    p.add_argument("--out", type=Path, default=None, help="HTML file or directory "
-                   "(default results/report_<names>/report.html; report.md beside it)")
+    p.add_argument("--out", type=Path, default=None, help="report directory "
+                   "(default results/report_<names>/; report.html and report.md in it)")
 
     p = add("rerun", _cmd_rerun, "rerun a result from its manifest and check the numbers match")
     p.add_argument("result", help="results directory")
     p.add_argument("--out", type=Path, default=None,
                    help="where to write the new result (default: a temporary directory)")
-    p.add_argument("--quiet", action="store_true", help="no progress output")
 
     p = add("calibrate", _cmd_calibrate,
             "calibrate the mode choice of a region to its travel survey and report the fit")
@@ -155,28 +188,49 @@ def build_parser() -> argparse.ArgumentParser:
 
     data = sub.add_parser("data", help="fetch, import and describe region data")
     dsub = data.add_subparsers(dest="data_command", required=True)
-    p = dsub.add_parser("fetch", help="download a region's inputs (needs internet)")
-    p.set_defaults(func=_cmd_data_fetch)
+    p = add("fetch", _cmd_data_fetch, "download a region's inputs (needs internet)", dsub)
     p.add_argument("region")
-    p.add_argument("--quiet", action="store_true")
-    p = dsub.add_parser("import", help="build a region bundle from local files")
-    p.set_defaults(func=_cmd_data_import)
+    p = add("import", _cmd_data_import, "build a region bundle from local files", dsub)
     p.add_argument("region")
     p.add_argument("--from", dest="source", default=None,
                    help="input directory (default: $BAERUM_SIM_DATA)")
-    p.add_argument("--quiet", action="store_true")
-    p = dsub.add_parser("info", help="what a region bundle holds, layer by layer")
-    p.set_defaults(func=_cmd_data_info)
+    p = add("info", _cmd_data_info, "what a region bundle holds, layer by layer", dsub)
     p.add_argument("region")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     return parser
 
 
+class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]  # (stream type varies)
+    """Writes to whatever ``sys.stderr`` is at the time of each message."""
+
+    @property  # type: ignore[override]  # a read-only view of the current stderr
+    def stream(self) -> Any:
+        return sys.stderr
+
+    @stream.setter
+    def stream(self, value: Any) -> None:
+        pass
+
+
+def _configure_logging(quiet: bool, verbose: bool) -> None:
+    """Progress and stage messages on stderr: on a terminal, or with ``--verbose``;
+    ``--quiet`` shows warnings only. A failing command then prints just its error line."""
+    logger = logging.getLogger("sim")
+    show = verbose or (sys.stderr.isatty() and not quiet)
+    logger.setLevel(logging.INFO if show else logging.WARNING)
+    if not any(isinstance(h, _Stderr) for h in logger.handlers):
+        handler = _Stderr()
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        logger.addHandler(handler)
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point; returns the process exit code."""
     args = build_parser().parse_args(argv)
+    _configure_logging(args.quiet, args.verbose)
     try:
-        return args.func(args)
+        return int(args.func(args))
     except InputError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2

@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.demo import demo_region as _demo_region
-from sim.region import Region
+from sim.region.demo import demo_region as _demo_region
+from sim.region.model import Region
 
 REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = REPO / "scenarios"

@@ -69,6 +69,6 @@ def baerum_module_env():
 @pytest.fixture(scope="module")
 def baerum_region(baerum_module_env):
     """The Bærum region loaded from the bundle built for this test session."""
-    from sim.regions import load_region
+    from sim.region.load import load_region
 
-    return load_region("baerum", quiet=True)
+    return load_region("baerum")

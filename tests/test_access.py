@@ -9,12 +9,11 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from sim import settings
-from sim.access import access_from_network, facilities_for_year, two_step_fca
 from sim.cli import main
-from sim.network import nearest_nodes, network_from_region
-from sim.region import is_high_frequency
-from sim.scenario import scenario_from_file, scenario_from_text
+from sim.domain import is_high_frequency
+from sim.model.access import CapacityFacts, access_from_network, facilities_for_year, two_step_fca
+from sim.model.network import nearest_nodes, network_from_region
+from sim.scenario.schema import scenario_from_file, scenario_from_text
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -28,7 +27,8 @@ def setup(demo_region):
     new = np.zeros_like(pop)
     new[:50] = 100.0  # some new residents in otherwise empty corner cells
     access = access_from_network(network, demo_region.cells, pop, new, facilities,
-                                 scenario.goals.thresholds(), 2040)
+                                 scenario.goals.thresholds(), 2040, scenario.model,
+                                 CapacityFacts.from_region(demo_region))
     return scenario, network, facilities, pop, new, access
 
 
@@ -50,12 +50,12 @@ def test_measures_equal_bruteforce(demo_region, setup, function) -> None:
     c = access.cells
     np.testing.assert_allclose(c[f"dist_{function}"], d.min(axis=0), atol=1e-6, rtol=0)
     np.testing.assert_allclose(c[f"time_{function}"], d.min(axis=0) / 1.3 / 60, rtol=1e-12)
-    kth = np.sort(d, axis=0)[settings.K_NEAREST - 1]
-    kth[kth > settings.ACCESS_CUTOFF_M] = np.inf  # beyond the search cutoff
+    kth = np.sort(d, axis=0)[scenario.model.k_nearest - 1]
+    kth[kth > scenario.model.access_cutoff_m] = np.inf  # beyond the search cutoff
     np.testing.assert_allclose(c[f"kdist_{function}"], kth, atol=1e-6, rtol=0)
     np.testing.assert_array_equal(c[f"count_{function}"], (d <= t).sum(axis=0))
-    beta = settings.GRAVITY_BETA_PER_KM
-    within = np.where(d <= settings.ACCESS_CUTOFF_M, d, np.inf)
+    beta = scenario.model.gravity_beta_per_km
+    within = np.where(d <= scenario.model.access_cutoff_m, d, np.inf)
     # gravity ignores facilities beyond the search cutoff (each weighs < 1 %)
     np.testing.assert_allclose(c[f"gravity_{function}"],
                                np.exp(-beta * within / 1000).sum(axis=0), rtol=1e-9, atol=1e-12)

@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 from conftest_data import DATA, baerum_module_env, baerum_region  # noqa: F401
 
-from sim.osm import edge_modes, graph_from_osm, streets_from_graph
-from sim.paths import Graph, multi_source
+from sim.graph import Graph, multi_source
+from sim.readers.osm import edge_modes, graph_from_osm, streets_from_graph
 
 pytestmark = pytest.mark.skipif(
     DATA is None, reason="shared real data directory (../shared/data, $BAERUM_SIM_DATA) absent"

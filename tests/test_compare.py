@@ -11,13 +11,14 @@ import pandas as pd
 import pytest
 
 from sim.cli import main
-from sim.compare import (
+from sim.output.compare import compare_results
+from sim.output.compare_tables import (
     COMPARE_PLOTS,
     DIST_CAP_M,
     cell_differences,
-    compare_results,
     nullvekst_trajectory,
 )
+from sim.output.summary import read_summary
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
@@ -107,13 +108,12 @@ def test_cell_differences_cap_and_empty_cells() -> None:
 
 def test_trajectory_index(demo_results: dict[str, Path]) -> None:
     for path in demo_results.values():
-        s = json.loads((path / "summary.json").read_text())
-        traj = nullvekst_trajectory(s)
-        goal = s["goals"]["nullvekst"]
-        first = next(p for p in traj if p["year"] == goal["reference_year"])
+        traj = nullvekst_trajectory(read_summary(path))
+        goal = read_summary(path).goals.nullvekst
+        first = next(p for p in traj if p["year"] == goal.reference_year)
         assert first["index"] == 100.0
-        assert traj[-1]["year"] == goal["stages"][-1]["year"]
-        assert traj[-1]["index"] == 100 * (1 + goal["value"])
+        assert traj[-1]["year"] == goal.stages[-1].year
+        assert traj[-1]["index"] == 100 * (1 + goal.value)
         assert [p["year"] for p in traj] == sorted(p["year"] for p in traj)
 
 
@@ -151,7 +151,7 @@ def test_output_is_complete_or_absent(demo_results: dict[str, Path], tmp_path: P
     out = tmp_path / "cmp"
     out.mkdir()
     (out / "stale.txt").write_text("earlier comparison")
-    import sim.compare as compare
+    import sim.output.compare_plots as compare
 
     def boom(*args: object, **kwargs: object) -> None:
         raise RuntimeError("plot failed")

@@ -11,7 +11,7 @@ from conftest_data import baerum_env  # noqa: F401
 
 from sim.cli import main
 from sim.errors import InputError
-from sim.osm import component_labels
+from sim.region.lattice import walk_components as component_labels
 
 PRIORITY_GROWTH = ["Sandvika", "Fornebu", "Lysaker", "Bekkestua", "Høvik"]
 PRIORITY_STATIONS = ["Østerås", "Eiksmarka", "Haslum", "Gjettum", "Stabekk", "Kolsås",
@@ -67,10 +67,10 @@ def test_info_text(baerum_env, capsys):  # noqa: F811
 
 
 def test_loaded_region(baerum_env):  # noqa: F811
-    from sim.data import load_region
+    from sim.region.load import load_region
 
     t0 = time.perf_counter()
-    region = load_region("baerum", quiet=True)
+    region = load_region("baerum")
     assert time.perf_counter() - t0 < 1.5
     s = region.streets
     assert (s.length_m > 0).all()
@@ -78,7 +78,7 @@ def test_loaded_region(baerum_env):  # noqa: F811
     for arr in (s.u, s.v, s.walk, s.bike, s.car, s.car_speed_kmh, s.synthetic):
         assert len(arr) == s.n_edges
     # every populated cell's nearest walk node is in one walk component
-    from sim.lattice import cell_nodes
+    from sim.region.lattice import cell_nodes
 
     labels = component_labels(s)
     assert len(np.unique(labels[cell_nodes(s, region.cells)])) == 1
@@ -112,13 +112,13 @@ def test_loaded_region(baerum_env):  # noqa: F811
 def test_bundle_is_reused(baerum_env, capsys):  # noqa: F811
     manifest = baerum_env["bundle"] / "manifest.json"
     before = manifest.stat().st_mtime_ns
-    assert main(["data", "import", "baerum"]) == 0
-    assert "up to date" in capsys.readouterr().out
+    assert main(["data", "import", "baerum", "--verbose"]) == 0
+    assert "up to date" in capsys.readouterr().err
     assert manifest.stat().st_mtime_ns == before
 
 
 def test_unknown_region_lists_known(capsys):
-    from sim.data import load_region
+    from sim.region.load import load_region
 
     with pytest.raises(InputError, match=r"known regions: .*baerum"):
         load_region("atlantis")
@@ -130,7 +130,7 @@ def test_unknown_region_lists_known(capsys):
 def test_pack_change_rebuilds(baerum_env, tmp_path, monkeypatch):  # noqa: F811
     import shutil
 
-    from sim.data import load_region
+    from sim.region.load import load_region
     from sim.settings import NETWORK_DATA_DIR
 
     packs = tmp_path / "packs"
@@ -142,11 +142,11 @@ def test_pack_change_rebuilds(baerum_env, tmp_path, monkeypatch):  # noqa: F811
     monkeypatch.setenv("BAERUM_SIM_CACHE", str(cache))
     manifest = cache / "baerum" / "bundle" / "manifest.json"
     before = json.loads(manifest.read_text())["key"]
-    load_region("baerum", quiet=True)  # same pack content: reused
+    load_region("baerum")  # same pack content: reused
     assert json.loads(manifest.read_text())["key"] == before
     transit = packs / "baerum" / "transit.toml"
     transit.write_text(transit.read_text(encoding="utf-8").replace(
         "headway_peak_min = 7.5", "headway_peak_min = 5"), encoding="utf-8")
-    region = load_region("baerum", quiet=True)
+    region = load_region("baerum")
     assert json.loads(manifest.read_text())["key"] != before
     assert {ln.name: ln for ln in region.lines}["Fornebubanen"].headway_peak_min == 5

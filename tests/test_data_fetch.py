@@ -11,9 +11,11 @@ import networkx as nx
 import pytest
 import shapely
 
-import sim.fetch
+import sim.app
+import sim.readers.fetch as online
+import sim.region.fetch
 from sim.cli import main
-from sim.pack import load_pack
+from sim.region.pack import load_pack
 
 BOX = shapely.box(10.45, 59.88, 10.65, 59.96)
 
@@ -39,21 +41,21 @@ def fake_network(monkeypatch, tmp_path):
         return gpd.GeoDataFrame({"shop": ["supermarket"], "name": ["Kiwi"]},
                                 geometry=[shapely.Point(10.52, 59.9)], crs="EPSG:4326")
 
-    def download_file(url, dest, quiet=False, timeout=60):
+    def download_file(url, dest, timeout=60):
         calls["download"].append(url)
         dest.write_bytes(b"data")
         return dest
 
-    monkeypatch.setattr(sim.fetch.ox, "geocode_to_gdf", geocode_to_gdf)
-    monkeypatch.setattr(sim.fetch.ox, "graph_from_polygon", graph_from_polygon)
-    monkeypatch.setattr(sim.fetch.ox, "features_from_polygon", features_from_polygon)
-    monkeypatch.setattr(sim.fetch, "download_file", download_file)
+    monkeypatch.setattr(online.ox, "geocode_to_gdf", geocode_to_gdf)
+    monkeypatch.setattr(online.ox, "graph_from_polygon", graph_from_polygon)
+    monkeypatch.setattr(online.ox, "features_from_polygon", features_from_polygon)
+    monkeypatch.setattr(online, "download_file", download_file)
     return calls
 
 
 def test_fetch_asks_for_boundary_streets_pois_and_urls(fake_network, tmp_path):
     pack = load_pack("baerum")
-    out = sim.fetch.fetch_inputs(pack, tmp_path / "inputs", quiet=True)
+    out = sim.region.fetch.fetch_inputs(pack, tmp_path / "inputs")
     calls = fake_network
     assert calls["geocode"] == [pack.fetch.boundary_query]
     polygon, kw = calls["graph"][0]
@@ -75,22 +77,20 @@ def test_fetch_asks_for_boundary_streets_pois_and_urls(fake_network, tmp_path):
 
 def test_fetch_resumes(fake_network, tmp_path):
     pack = load_pack("baerum")
-    sim.fetch.fetch_inputs(pack, tmp_path / "inputs", quiet=True)
+    sim.region.fetch.fetch_inputs(pack, tmp_path / "inputs")
     for v in fake_network.values():
         v.clear()
-    sim.fetch.fetch_inputs(pack, tmp_path / "inputs", quiet=True)
+    sim.region.fetch.fetch_inputs(pack, tmp_path / "inputs")
     assert fake_network == {"geocode": [], "graph": [], "features": [], "download": []}
 
 
 def test_fetch_cli(fake_network, monkeypatch, tmp_path):
-    import sim.data
+    real = sim.app.fetch_region
 
-    real = sim.data.fetch_region
+    def fetch_region(name):
+        return real(name, dest=tmp_path / "inputs")
 
-    def fetch_region(name, quiet=False):
-        return real(name, quiet, dest=tmp_path / "inputs")
-
-    monkeypatch.setattr(sim.data, "fetch_region", fetch_region)
+    monkeypatch.setattr(sim.app, "fetch_region", fetch_region)
     assert main(["data", "fetch", "baerum", "--quiet"]) == 0
     assert (tmp_path / "inputs" / "streets.graphml").is_file()
 
@@ -118,7 +118,7 @@ def test_download_resumes_partial_file(monkeypatch, tmp_path):
     monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     dest = tmp_path / "f.zip"
     (tmp_path / "f.zip.part").write_bytes(b"hello ")
-    sim.fetch.download_file("https://example.org/f.zip", dest, quiet=True)
+    online.download_file("https://example.org/f.zip", dest)
     assert dest.read_bytes() == b"hello world"
     assert requests[0].get_header("Range") == "bytes=6-"
     assert requests[0].full_url == "https://example.org/f.zip"
@@ -132,4 +132,4 @@ def test_download_failure_is_input_error(monkeypatch, tmp_path):
 
     monkeypatch.setattr(urllib.request, "urlopen", urlopen)
     with pytest.raises(InputError, match="download failed"):
-        sim.fetch.download_file("https://example.org/x", tmp_path / "x", quiet=True)
+        online.download_file("https://example.org/x", tmp_path / "x")

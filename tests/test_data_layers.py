@@ -8,17 +8,13 @@ import pandas as pd
 import pytest
 import shapely
 
+from sim.domain import Streets
 from sim.errors import InputError
-from sim.facilities import (
-    facilities_from_file,
-    kindergarten_proxy,
-    osm_tag_keys,
-    recreation_proxy,
-)
-from sim.lattice import cell_nodes, empty_streets, lattice_from_cells
-from sim.osm import component_labels
-from sim.population import cells_from_population, jobs_proxy
-from sim.region import Streets
+from sim.readers.facilities import facilities_from_file, osm_tag_keys
+from sim.readers.layers import cells_from_population
+from sim.region.lattice import cell_nodes, empty_streets, lattice_from_cells
+from sim.region.lattice import walk_components as component_labels
+from sim.region.proxies import jobs_proxy, kindergarten_proxy, recreation_proxy
 
 BOUNDARY = shapely.box(0, 0, 2000, 2000)
 
@@ -41,7 +37,7 @@ def test_points_layer_with_named_column(tmp_path):
 
 
 def test_polygons_in_wgs84_are_projected(tmp_path):
-    from sim.pack import lonlat_to_xy
+    from sim.domain import lonlat_to_xy
 
     x, y = lonlat_to_xy(10.55, 59.92)
     cell = shapely.box(x - 125, y - 125, x + 125, y + 125)

@@ -1,4 +1,4 @@
-"""Street layers from OSM files (sim.osm)."""
+"""Street layers from OSM files (sim.readers.osm)."""
 
 from __future__ import annotations
 
@@ -6,15 +6,15 @@ import numpy as np
 import pytest
 from conftest_data import DATA, needs_data
 
-from sim.osm import (
+from sim.readers.osm import (
     car_speed_kmh,
-    component_labels,
     edge_modes,
     graph_from_osm,
     parse_maxspeed,
     streets_from_graph,
     streets_from_osm,
 )
+from sim.region.lattice import walk_components as component_labels
 
 
 def _osm_xml(ways: list[tuple[int, list[int], dict]], nodes: dict[int, tuple[float, float]]):

@@ -10,19 +10,14 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from sim.access import facilities_for_year
-from sim.demand import (
-    DEFAULT_TARGETS,
-    MODES,
-    PURPOSES,
-    calibrate_ascs,
-    demand_from_travel_times,
-    elasticities,
-)
-from sim.matrices import travel_times_from_network, zones_from_cells
-from sim.network import nearest_nodes, network_from_region
-from sim.pipeline import demand_inputs
-from sim.scenario import scenario_from_file
+from sim.model.access import facilities_for_year
+from sim.model.calibration import calibrate_ascs, calibration_targets, elasticities
+from sim.model.demand import MODES, demand_from_travel_times
+from sim.model.network import nearest_nodes, network_from_region
+from sim.model.simulation import demand_inputs
+from sim.model.skims import travel_times_from_network
+from sim.model.zones import zones_from_cells
+from sim.scenario.schema import scenario_from_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -37,13 +32,10 @@ def case(demo_region):
     facilities = facilities_for_year(demo_region, scenario, network, 2023)
     inputs = demand_inputs(demo_region, scenario, zones, demo_region.cells.population.to_numpy(
         float), demo_region.cells.jobs.to_numpy(float), facilities)
-    ascs, fit = calibrate_ascs(tt, inputs, scenario.model, DEFAULT_TARGETS)
+    ascs, fit = calibrate_ascs(tt, inputs, scenario.model, calibration_targets(demo_region))
     return SimpleNamespace(scenario=scenario, network=network, zones=zones, tt=tt,
-                           inputs=inputs, ascs=ascs, fit=fit)
-
-
-def test_purpose_shares_sum_to_one() -> None:
-    assert sum(p["share"] for p in PURPOSES.values()) == pytest.approx(1.0)
+                           inputs=inputs, ascs=ascs, fit=fit,
+                           targets=calibration_targets(demo_region))
 
 
 def test_calibration_reproduces_survey_shares(case) -> None:
@@ -53,7 +45,7 @@ def test_calibration_reproduces_survey_shares(case) -> None:
     for mode, target in targets.items():
         assert abs(d.mode_shares[mode] - target) < 0.005  # within 0.5 points
     # deterministic: a second calibration gives the very same constants
-    again, _ = calibrate_ascs(case.tt, case.inputs, case.scenario.model, DEFAULT_TARGETS)
+    again, _ = calibrate_ascs(case.tt, case.inputs, case.scenario.model, case.targets)
     assert again == case.ascs
 
 
@@ -120,8 +112,8 @@ def test_car_period_speed_factors(case, demo_region) -> None:
 
 
 def test_facility_zone_sums_conserve_totals(case, demo_region) -> None:
-    from sim.access import facilities_for_year
-    from sim.matrices import facility_zone_sums
+    from sim.model.access import facilities_for_year
+    from sim.model.zones import facility_zone_sums
 
     fac = facilities_for_year(demo_region, case.scenario, case.network, 2023)
     schools = fac[fac.category == "school"]

@@ -19,15 +19,15 @@ import pytest
 import shapely
 import shapely.geometry
 
+from sim.domain import Line
 from sim.errors import InputError
-from sim.gtfs import (
+from sim.readers.gtfs import (
     headways_from_gtfs,
     is_high_frequency,
     lines_from_gtfs,
     mode_for_route_type,
     stop_headways,
 )
-from sim.region import Line
 from sim.settings import shared_data_dir
 
 DATA = shared_data_dir()
@@ -366,8 +366,8 @@ def test_mode_for_route_type(route_type: int, mode: str | None) -> None:
 @pytest.mark.skipif(shared_data_dir() is None, reason="shared data directory absent")
 def test_lines_near_baerum_from_flybus() -> None:
     """Lines of a feed that call in Bærum, with clashing names suffixed."""
-    from sim.gtfs import lines_near
-    from sim.population import boundary_from_file
+    from sim.readers.gtfs import lines_near
+    from sim.readers.layers import boundary_from_file
 
     data = shared_data_dir()
     boundary = boundary_from_file(data / "baerum_boundary_2024.geojson")

@@ -12,8 +12,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from scipy.sparse.csgraph import dijkstra
 
-from sim.generators import grid_graph, random_geometric_graph
-from sim.paths import Graph, k_nearest, many_to_many, multi_source, one_to_all
+from sim.graph import Graph, k_nearest, many_to_many, multi_source, one_to_all
+from sim.graph.generators import grid_graph, random_geometric_graph
 
 RTOL = 1e-9
 HYP = settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
@@ -405,7 +405,7 @@ def test_graph_constructor_errors() -> None:
         (lambda g: many_to_many(g, [0], [9]), "destinations .*out of range"),
         (lambda g: many_to_many(g, [9], [0]), "origins .*out of range"),
         (lambda g: many_to_many(g, [0], [1], chunk_size=0), "chunk_size"),
-        (lambda g: one_to_all("not a graph", [0]), "sim.paths.Graph"),
+        (lambda g: one_to_all("not a graph", [0]), "sim.graph.Graph"),
     ],
 )
 def test_query_errors(call, match: str) -> None:
@@ -415,7 +415,7 @@ def test_query_errors(call, match: str) -> None:
 
 def test_many_to_many_sums_splits_path_parts() -> None:
     """Sums of arc values follow the shortest path: a line 0-1-2 and a costlier shortcut."""
-    from sim.paths import many_to_many_sums
+    from sim.graph import many_to_many_sums
 
     g = Graph.from_edges([0, 1, 0], [1, 2, 2], [1.0, 1.0, 5.0], 3, directed=True)
     # arcs in CSR order: (0,1), (0,2), (1,2); values: [arc weight, 1 per arc]
@@ -433,7 +433,7 @@ def test_many_to_many_sums_splits_path_parts() -> None:
 
 def test_many_to_many_sums_matches_distances_on_grid() -> None:
     """Summing the weights themselves reproduces the distances (random grid, scipy oracle)."""
-    from sim.paths import many_to_many_sums
+    from sim.graph import many_to_many_sums
 
     g = grid_graph(20, 15)
     origins = np.arange(0, g.n_nodes, 17)
@@ -442,3 +442,27 @@ def test_many_to_many_sums_matches_distances_on_grid() -> None:
     np.testing.assert_allclose(dist, many_to_many(g, origins, dests), rtol=1e-12)
     finite = np.isfinite(dist)
     np.testing.assert_allclose(sums[..., 0][finite], dist[finite], rtol=1e-9)
+
+
+def test_arcs_travel_with_the_graph_in_its_arc_order() -> None:
+    """Per-edge attributes end up on the right arcs, whatever order the edges came in."""
+    from sim.graph import many_to_many_sums
+
+    u, v, w = np.array([2, 0, 1, 0]), np.array([0, 1, 2, 2]), np.array([1.0, 1.0, 1.0, 5.0])
+    data = np.zeros(4, dtype=[("edge", "f8"), ("boardings", "f8")])
+    data["edge"] = np.arange(4)
+    data["boardings"] = [0.0, 1.0, 0.0, 3.0]
+    g = Graph.from_edges(u, v, w, 3, directed=True, arcs=data)
+    tails = np.repeat(np.arange(3), np.diff(g.indptr))
+    edge = g.arcs["edge"].astype(int)
+    np.testing.assert_array_equal(u[edge], tails)
+    np.testing.assert_array_equal(v[edge], g.indices)
+    # 0 -> 2 goes 0 -> 1 -> 2 (length 2, one boarding), not the direct arc (5, three)
+    dist, sums = many_to_many_sums(g, [0], [2], g.arcs[["boardings"]])
+    assert dist[0, 0] == 2.0 and sums["boardings"][0, 0] == 1.0
+    # undirected: both arcs of an edge carry its attributes; reversed keeps them aligned
+    h = Graph.from_edges(u, v, w, 3, directed=False, arcs=data)
+    assert h.n_arcs == 8 and sorted(h.arcs["edge"].tolist()) == [0, 0, 1, 1, 2, 2, 3, 3]
+    r = g.reversed()
+    r_tails = np.repeat(np.arange(3), np.diff(r.indptr))
+    np.testing.assert_array_equal(v[r.arcs["edge"].astype(int)], r_tails)

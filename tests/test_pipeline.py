@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from sim.cli import main
-from sim.results import VOLATILE_KEYS
-from sim.scenario import scenario_from_file
+from sim.output.summary import VOLATILE_KEYS
+from sim.scenario.schema import scenario_from_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -140,13 +140,11 @@ def test_matrix_cache_cold_and_warm_identical(tmp_path, monkeypatch, demo_region
     """Travel times from the disk cache equal freshly computed ones, array for array."""
     from dataclasses import fields
 
-    from sim.matrices import (
-        TravelTimes,
-        matrix_cache_key,
-        travel_times_cached,
-        zones_from_cells,
-    )
-    from sim.network import network_from_region, network_state
+    from sim.model.network import network_from_region
+    from sim.model.skim_cache import matrix_cache_key, travel_times_cached
+    from sim.model.skims import TravelTimes
+    from sim.model.zones import zones_from_cells
+    from sim.scenario.edits import network_state
 
     scenario = scenario_from_file(REPO / "scenarios" / "demo.toml")
     zones = zones_from_cells(demo_region, scenario.model.zone_size_m)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from sim.plots import CellGrid
+from sim.output.style import CellGrid
 
 
 def test_cell_grid_keeps_gaps_and_tolerates_noise() -> None:

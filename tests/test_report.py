@@ -15,7 +15,7 @@ import pytest
 from chromium_check import check_report_in_chromium
 
 from sim.cli import main
-from sim.rerun import diff_summaries
+from sim.output.diff import diff_summaries
 
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -113,8 +113,8 @@ def test_report_escapes_text_and_warns_on_proxies(results: dict[str, Path],
     for name in layers:
         layers[name]["status"] = "proxy" if name == "streets" else "real"
     (result / "summary.json").write_text(json.dumps(summary))
-    out = tmp_path / "r" / "evil.html"
-    assert main(["report", str(result), "--out", str(out)]) == 0
+    out = tmp_path / "r" / "report.html"
+    assert main(["report", str(result), "--out", str(out.parent)]) == 0
     text = out.read_text(encoding="utf-8")
     assert "<script" not in text
     assert "&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; &lt;b&gt;" in text
@@ -128,11 +128,17 @@ def test_report_bad_input_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     (tmp_path / "bad").mkdir()
-    (tmp_path / "bad" / "summary.json").write_text('{"scenario": {}}')
+    (tmp_path / "bad" / "summary.json").write_text('{"schema_version": 2, "scenario": {}}')
     assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "not a baerum-sim summary" in err and err.count("\n") == 1
+    (tmp_path / "bad" / "summary.json").write_text('{"scenario": {}}')  # an older layout
+    assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    assert "schema_version 1, this baerum-sim reads 2" in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
+    assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o.html")]) == 2
+    assert "--out is a directory" in capsys.readouterr().err
 
 
 def test_report_in_headless_chromium(report: Path, tmp_path: Path) -> None:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.scenario import scenario_from_file
+from sim.scenario.schema import scenario_from_file
 
 REPO = Path(__file__).resolve().parents[1]
 

@@ -9,11 +9,12 @@ import pytest
 import scipy.sparse as sp
 from scipy.sparse import csgraph
 
-from sim.access import access_from_network, facilities_for_year
-from sim.growth import growth_by_year
-from sim.network import lines_for_year, nearest_nodes, network_from_region
-from sim.paths import many_to_many
-from sim.scenario import scenario_from_file
+from sim.graph import many_to_many
+from sim.model.access import CapacityFacts, access_from_network, facilities_for_year
+from sim.model.growth import growth_by_year
+from sim.model.network import nearest_nodes, network_from_region
+from sim.scenario.edits import lines_for_year
+from sim.scenario.schema import scenario_from_file
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -44,7 +45,7 @@ def test_demo_region_shape(demo_region) -> None:
 
 
 def test_demo_region_is_deterministic() -> None:
-    from sim.demo import demo_region
+    from sim.region.demo import demo_region
 
     a, b = demo_region.__wrapped__(), demo_region.__wrapped__()
     assert np.array_equal(a.streets.length_m, b.streets.length_m)
@@ -84,7 +85,8 @@ def test_access_equals_bruteforce_scipy(demo_region, scenario, network) -> None:
     cells = demo_region.cells
     pop = cells.population.to_numpy(float)
     access = access_from_network(network, cells, pop, np.zeros_like(pop), facilities,
-                                 scenario.goals.thresholds(), 2040)
+                                 scenario.goals.thresholds(), 2040, scenario.model,
+                                 CapacityFacts.from_region(demo_region))
     g = network.walk
     m = sp.csr_matrix((g.weights, g.indices, g.indptr), shape=(g.n_nodes,) * 2)
     cell_node, cell_snap = nearest_nodes(network, cells.x.to_numpy(), cells.y.to_numpy())
@@ -104,7 +106,7 @@ def test_access_equals_bruteforce_scipy(demo_region, scenario, network) -> None:
 
 
 def _edited(text: str, extra: str):
-    from sim.scenario import scenario_from_text
+    from sim.scenario.schema import scenario_from_text
 
     return scenario_from_text(text.replace("[goals]", extra + "\n[goals]"), Path("x.toml"))
 
@@ -131,8 +133,8 @@ def test_remove_line_and_delay(demo_region, demo_scenario_text) -> None:
 
 def test_street_link_added_and_closed(demo_region, demo_scenario_text) -> None:
     """A new footbridge shortens walking between its ends; a closure takes cars off a street."""
-    from sim.network import streets_for_year
-    from sim.paths import many_to_many
+    from sim.graph import many_to_many
+    from sim.scenario.edits import streets_for_year
 
     a, b = (503800.0, 6601250.0), (503800.0, 6602350.0)  # across the demo lake
     scenario = _edited(

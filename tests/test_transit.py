@@ -8,10 +8,11 @@ import numpy as np
 import pytest
 from conftest_data import DATA, baerum_module_env, baerum_region  # noqa: F401
 
-from sim.matrices import travel_times_from_network, zones_from_cells
-from sim.network import nearest_nodes, network_from_region
-from sim.paths import many_to_many_sums
-from sim.scenario import scenario_from_file, scenario_from_text
+from sim.graph import many_to_many_sums
+from sim.model.network import nearest_nodes, network_from_region
+from sim.model.skims import travel_times_from_network
+from sim.model.zones import zones_from_cells
+from sim.scenario.schema import scenario_from_file, scenario_from_text
 
 REPO = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.skipif(
@@ -34,10 +35,11 @@ def _ride(network, a: str, b: str) -> dict[str, float]:
     stops = network.stops.set_index("name")
     n = network.n_nodes
     dist, parts = many_to_many_sums(network.pt, [int(stops.loc[a].node)],
-                                    [int(stops.loc[b].node) + n], network.pt_parts)
-    walk_s, wait_s, ivt_s, boardings, _ = parts[0, 0]
-    return {"gen": dist[0, 0] / 60, "walk": walk_s / 60, "wait": wait_s / 60,
-            "ivt": ivt_s / 60, "boardings": boardings}
+                                    [int(stops.loc[b].node) + n],
+                                    network.pt.arcs[["walk_s", "wait_s", "ivt_s", "boardings"]])
+    p = parts[0, 0]
+    return {"gen": dist[0, 0] / 60, "walk": p["walk_s"] / 60, "wait": p["wait_s"] / 60,
+            "ivt": p["ivt_s"] / 60, "boardings": p["boardings"]}
 
 
 def test_fornebubanen_run_time(baerum) -> None:

@@ -1,0 +1,139 @@
+"""Travel-time matrices (skims): network + zones → door-to-door times by mode.
+
+For every origin zone and every destination (internal zones, then external zones
+such as Oslo): walking and cycling times, car in-vehicle time (rush-hour and off-peak
+speed factors weighted by the share of trips in each period) and distance, car
+terminal time and parking cost by destination zone type, and public transport
+generalised time with its components.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from sim.graph import Graph, many_to_many, many_to_many_sums
+from sim.model.network import PT_PARTS, Network, nearest_nodes
+from sim.params import ModelParams
+
+
+@dataclass(frozen=True)
+class TravelTimes:
+    """Zone-to-destination matrices of one network state (minutes, km, NOK).
+
+    Rows are origin zones; columns are the same zones followed by the external zones.
+    ``pt_gen_min`` is what the public transport search minimises (walking and waiting
+    weighted, boarding penalty included); the ``pt_*`` components add up the
+    unweighted parts of that same path: in-vehicle and waiting time, walking (access,
+    transfers, egress), boardings (transfers + 1) and in-vehicle km. ``inf`` (NaN for
+    components) marks pairs a mode cannot serve.
+    """
+
+    n_internal: int
+    walk_min: np.ndarray
+    bike_min: np.ndarray
+    car_min: np.ndarray
+    car_km: np.ndarray
+    car_terminal_min: np.ndarray
+    parking_nok: np.ndarray
+    pt_gen_min: np.ndarray
+    pt_ivt_min: np.ndarray
+    pt_wait_min: np.ndarray
+    pt_walk_min: np.ndarray
+    pt_boardings: np.ndarray
+    pt_km: np.ndarray
+
+    @property
+    def shape(self) -> tuple[int, int]:
+        """(origin zones, destinations)."""
+        return self.walk_min.shape
+
+
+def _street_matrix(
+    network: Network, graph: Graph, layer: str, x: np.ndarray, y: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Zone-to-destination network distances on one layer, and each zone's snap distance."""
+    node, snap = nearest_nodes(network, x, y, layer)
+    return many_to_many(graph, node, np.r_[node, network.external.node.to_numpy()]), snap
+
+
+def _with_snap(matrix: np.ndarray, snap: np.ndarray, n_ext: int) -> np.ndarray:
+    """Add the snap distance at both ends (external zones have none)."""
+    return matrix + snap[:, None] + np.r_[snap, np.zeros(n_ext)][None, :]
+
+
+def _pt_matrices(
+    network: Network, x: np.ndarray, y: np.ndarray, params: ModelParams
+) -> dict[str, np.ndarray]:
+    """Public transport generalised time (s) and its unweighted parts per zone pair."""
+    ext_nodes = network.external.node.to_numpy()
+    node, wsnap = nearest_nodes(network, x, y, "walk")
+    pt_s, parts = many_to_many_sums(network.pt, node, np.r_[node, ext_nodes] + network.n_nodes,
+                                    network.pt.arcs[list(PT_PARTS)])
+    snap_s = _with_snap(np.zeros((x.size, x.size + ext_nodes.size)), wsnap,
+                        ext_nodes.size) / params.walk_speed_mps
+    pt_s = pt_s + snap_s * params.walk_weight
+    np.fill_diagonal(pt_s[:, : x.size], np.inf)  # no public transport inside a zone
+    served = np.isfinite(pt_s)
+    out = {name: np.where(served, parts[name], np.nan) for name in PT_PARTS}
+    out["walk_s"] = out["walk_s"] + snap_s
+    out["gen_s"] = pt_s
+    return out
+
+
+def travel_times_from_network(
+    network: Network,
+    x: np.ndarray,
+    y: np.ndarray,
+    zone_kind: np.ndarray,
+    params: ModelParams,
+) -> TravelTimes:
+    """Matrices between zones at ``(x, y)`` and to the network's external zones.
+
+    Parameters
+    ----------
+    network
+        Graphs of the year.
+    x, y
+        Representative points of the zones (EPSG:25833).
+    zone_kind
+        ``"growth_area"``, ``"station"`` or ``"other"`` per zone: sets the car terminal
+        time (parking search and walk from the car) and the parking cost.
+    params
+        Model parameters (speeds, weights, terminal times, parking).
+    """
+    n_ext = network.external.node.size
+    floor_m = params.zone_size_m * params.intrazonal_share  # intrazonal trip length
+    walk_m, snap = _street_matrix(network, network.walk, "walk", x, y)
+    bike_m, bsnap = _street_matrix(network, network.bike, "bike", x, y)
+    car_s, csnap = _street_matrix(network, network.car_time, "car", x, y)
+    car_m, _ = _street_matrix(network, network.car_length, "car", x, y)
+    car_m = np.maximum(car_m, floor_m)
+    # period speed factors: the car time of a trip is the mean over the day's periods
+    p = params.peak_trip_share
+    congestion = p / params.car_speed_factor_peak + (1 - p) / params.car_speed_factor_offpeak
+    car_s = np.maximum(car_s * congestion, floor_m / (params.intrazonal_car_kmh / 3.6))
+    # walking to and from the snapped car node is part of the terminal time
+    csnap_min = csnap / params.walk_speed_mps / 60.0
+    dest_kind = np.r_[zone_kind, np.full(n_ext, "growth_area")]
+    car_terminal = np.array([params.car_terminal_min[k] for k in dest_kind])
+    parking = np.array([params.parking_nok[k] for k in dest_kind])
+    pt = _pt_matrices(network, x, y, params)
+    return TravelTimes(
+        n_internal=x.size,
+        walk_min=np.maximum(_with_snap(walk_m, snap, n_ext), floor_m)
+        / params.walk_speed_mps / 60.0,
+        bike_min=np.maximum(_with_snap(bike_m, bsnap, n_ext), floor_m)
+        / params.bike_speed_mps / 60.0,
+        car_min=car_s / 60.0,
+        car_km=car_m / 1000.0,
+        car_terminal_min=_with_snap(car_terminal[None, :].repeat(x.size, 0), csnap_min, n_ext),
+        parking_nok=parking,
+        pt_gen_min=pt["gen_s"] / 60.0,
+        pt_ivt_min=pt["ivt_s"] / 60.0,
+        pt_wait_min=pt["wait_s"] / 60.0,
+        pt_walk_min=pt["walk_s"] / 60.0,
+        pt_boardings=pt["boardings"],
+        pt_km=pt["ivt_m"] / 1000.0,
+    )

@@ -1,0 +1,174 @@
+"""Plots of one result (PNG), drawn from its typed summary and its per-cell layer.
+
+Access maps, walking-distance CDFs, the basket change, mode shares by year, the
+nullvekst trajectory and the goal dashboard. Every figure made from synthetic or
+proxy data says so in its title.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import geopandas as gpd
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+
+from sim.output.style import (
+    FAIL_COLOUR,
+    GOAL_LABELS,
+    MODE_COLOURS,
+    MODE_LABELS,
+    PASS_COLOUR,
+    CellGrid,
+    save,
+    stacked_mode_bars,
+    synthetic_tag,
+    weighted_cdf,
+)
+from sim.output.summary import Summary
+from sim.vocab import EVERYDAY_FUNCTIONS
+
+#: Distances beyond this (or unreachable) are drawn as this, metres.
+DIST_CAP_M = 5000.0
+
+
+def plot_access_maps(summary: Summary, cells: gpd.GeoDataFrame, out_dir: Path) -> list[Path]:
+    """One map per everyday function: walking distance per cell and the threshold contour."""
+    cg = CellGrid.from_cells(cells)
+    lived = cells["residents"].to_numpy(float) > 0
+    tag = synthetic_tag(summary.data_status)
+    paths = []
+    for function in EVERYDAY_FUNCTIONS:
+        access = summary.access[function]
+        threshold = access.threshold_m
+        grid = cg.raster(np.minimum(cells[f"dist_{function}"].to_numpy(float), DIST_CAP_M),
+                         lived)
+        fig, ax = plt.subplots(figsize=(8, 6))
+        im = ax.imshow(grid, origin="lower", extent=cg.extent, cmap="viridis_r", vmin=0,
+                       vmax=max(2 * threshold, 1.0))
+        if np.isfinite(grid).any():
+            ax.contour(cg.xs, cg.ys, np.nan_to_num(grid, nan=1e9), levels=[threshold],
+                       colors="red", linewidths=1.2)
+        fig.colorbar(im, ax=ax, label="walking distance (m)")
+        share = access.share_within or 0.0
+        ax.set_title(f"{function}: {share:.0%} of residents within {threshold:.0f} m "
+                     f"({summary.scenario.final_year}){tag}", fontsize=9)
+        ax.set_xlabel("x (EPSG:25833, m)")
+        ax.set_ylabel("y (m)")
+        ax.set_aspect("equal")
+        paths.append(save(fig, out_dir / f"access_{function}.png"))
+    return paths
+
+
+def plot_mode_shares(summary: Summary, path: Path) -> Path:
+    """Stacked mode-share bars per modelled year."""
+    years = list(summary.years)
+    fig, ax = plt.subplots(figsize=(7, 4))
+    stacked_mode_bars(ax, years, [summary.years[y].mode_shares for y in years])
+    ax.set_ylabel("share of residents' trips")
+    ax.set_title(f"Mode shares — {summary.scenario.name}"
+                 f"{synthetic_tag(summary.data_status)}", fontsize=9)
+    return save(fig, path)
+
+
+def plot_goal_dashboard(summary: Summary, path: Path) -> Path:
+    """The three goals: value against target, green when the goal holds."""
+    fig, axes = plt.subplots(1, 3, figsize=(11, 3.4))
+    for ax, (key, label) in zip(axes, GOAL_LABELS.items(), strict=True):
+        goal = getattr(summary.goals, key)
+        value = goal.value if goal.value is not None else float("nan")
+        ax.bar([0], [value], color=PASS_COLOUR if goal.passed else FAIL_COLOUR, width=0.5)
+        ax.axhline(goal.target, color="black", linestyle="--", linewidth=1)
+        ax.set_xticks([])
+        fmt = "{:+.1%}" if key == "nullvekst" else "{:.1%}"
+        verdict = "PASS" if goal.passed else "FAIL"
+        ax.set_title(f"{label}\n{verdict}: {fmt.format(value)} vs "
+                     f"{fmt.format(goal.target)}", fontsize=8)
+        lo = min(0.0, np.nan_to_num(value), goal.target)
+        hi = max(np.nan_to_num(value), goal.target, 0.01)
+        ax.set_ylim(lo - 0.1 * (hi - lo), hi + 0.15 * (hi - lo))
+    fig.suptitle(f"Goals {summary.scenario.final_year} — {summary.scenario.name}"
+                 f"{synthetic_tag(summary.data_status)}", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_access_cdf(summary: Summary, cells: gpd.GeoDataFrame, path: Path) -> Path:
+    """Distance CDFs per function for existing and new residents (final year)."""
+    groups = {"existing": cells["population_base"].to_numpy(float),
+              "new": cells["new_residents"].to_numpy(float)}
+    fig, axes = plt.subplots(1, len(EVERYDAY_FUNCTIONS), figsize=(16, 3.4), sharey=True)
+    for ax, function in zip(axes, EVERYDAY_FUNCTIONS, strict=True):
+        d = cells[f"dist_{function}"].to_numpy(float)
+        for (group, w), style in zip(groups.items(), ("-", "--"), strict=True):
+            if w.sum() <= 0:
+                continue
+            x, cum = weighted_cdf(d, w)
+            ax.step(np.minimum(x, DIST_CAP_M), cum, style, where="post", label=group)
+        ax.axvline(summary.access[function].threshold_m, color="grey", linewidth=0.8)
+        ax.set_title(function, fontsize=9)
+        ax.set_xlim(0, 3000)
+        ax.set_xlabel("walking distance (m)")
+    axes[0].set_ylabel("share of residents")
+    axes[0].legend(fontsize=8)
+    fig.suptitle(f"Walking distance to everyday functions, {summary.scenario.final_year}"
+                 f"{synthetic_tag(summary.data_status)}", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)
+
+
+def plot_basket_change(summary: Summary, cells: gpd.GeoDataFrame, changes: pd.DataFrame,
+                       path: Path) -> Path:
+    """Map of the change in the number of everyday functions within reach, base → final."""
+    cg = CellGrid.from_cells(cells)
+    lived = changes.residents_final.to_numpy() > 0
+    diff = (changes.n_within_final - changes.n_within_base).to_numpy(float)
+    grid = cg.raster(diff, lived)
+    fig, ax = plt.subplots(figsize=(8, 6))
+    lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
+    im = ax.imshow(grid, origin="lower", extent=cg.extent, cmap="RdBu", vmin=-lim, vmax=lim)
+    fig.colorbar(im, ax=ax, label="change in functions within threshold")
+    for flag, marker, colour in (("gains", "^", "navy"), ("loses", "v", "darkred")):
+        sel = changes[changes[flag]]
+        ax.scatter(sel.x, sel.y, marker=marker, s=14, color=colour,
+                   label=f"{flag} the whole basket ({len(sel)})")
+    ax.legend(fontsize=8, loc="lower right")
+    ax.set_aspect("equal")
+    ax.set_title(f"Kortreist hverdag: change {summary.scenario.base_year} → "
+                 f"{summary.scenario.final_year}{synthetic_tag(summary.data_status)}",
+                 fontsize=9)
+    return save(fig, path)
+
+
+def plot_nullvekst_trajectory(summary: Summary, path: Path) -> Path:
+    """Trajectories over the modelled years: car vehicle-km index, mode shares, trips."""
+    years = sorted(int(y) for y in summary.years)
+    rows = [summary.years[str(y)] for y in years]
+    goal = summary.goals.nullvekst
+    fig, axes = plt.subplots(1, 3, figsize=(14, 3.8))
+    ax = axes[0]
+    ax.plot(years, [100 * r.car_vkm / goal.car_vkm_reference for r in rows], "o-",
+            color=MODE_COLOURS["car"])
+    ax.axhline(100, color="black", linestyle="--", linewidth=1)
+    ax.set_title(f"Car vehicle-km of residents ({goal.reference_year} = 100)", fontsize=9)
+    ax = axes[1]
+    for mode, colour in MODE_COLOURS.items():
+        ax.plot(years, [r.mode_shares[mode] for r in rows], "o-", color=colour,
+                label=MODE_LABELS[mode])
+    ax.set_ylim(0, 1)
+    ax.legend(fontsize=7)
+    ax.set_title("Mode shares", fontsize=9)
+    ax = axes[2]
+    for mode, colour in MODE_COLOURS.items():
+        trips = [r.trips.get(mode, r.trips.get("car_driver", 0)
+                             + r.trips.get("car_passenger", 0)) for r in rows]
+        ax.plot(years, trips, "o-", color=colour, label=MODE_LABELS[mode])
+    ax.set_title("Trips per day by mode", fontsize=9)
+    for ax in axes:
+        ax.set_xticks(years)
+        ax.tick_params(axis="x", labelrotation=45, labelsize=8)
+    fig.suptitle(f"Nullvekst — {summary.scenario.name}"
+                 f"{synthetic_tag(summary.data_status)}", fontsize=10)
+    fig.tight_layout()
+    return save(fig, path)

@@ -1,0 +1,443 @@
+"""Analyst report of one or more results: a self-contained HTML file and a Markdown twin.
+
+The HTML file embeds every plot as a base64 ``data:`` URI and carries its CSS inline;
+it loads nothing from the network and runs no scripts. ``report.md`` beside it links
+copies of the same PNGs by relative path, in ``report_files/<scenario>/`` and, when a
+comparison was made (:func:`sim.output.compare.compare_results`, run by the
+application), ``report_files/compare/``. Both say prominently when a result rests on
+synthetic, proxy or estimated data.
+"""
+
+from __future__ import annotations
+
+import base64
+import html
+import json
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sim import __version__
+from sim.errors import InputError
+from sim.output.compare_tables import COMPARE_PLOTS
+from sim.output.summary import Summary, read_summary
+from sim.vocab import GOALS, SUMMARY_MODES, WEAK_STATUSES, label
+
+#: Captions of the plots a result holds, in report order.
+PLOT_CAPTIONS = {
+    "goals.png": "Målene (goals): value against target",
+    "mode_shares.png": "Reisemiddelfordeling (mode shares) by year",
+    "access_cdf.png": "Gangavstand (walking distance) to everyday functions",
+    "basket_change.png": "Kortreist hverdag: change in functions within reach",
+}
+
+_CSS = """
+body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:2em auto;
+max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
+h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
+.meta{color:#666}
+table{border-collapse:collapse;margin:.6em 0 1.2em}
+th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
+th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
+.pass{color:#1a7f1a;font-weight:bold}.fail{color:#b00020;font-weight:bold}
+.banner{border:3px solid #b00020;background:#fde8ea;color:#600;padding:.8em 1em;
+margin:1em 0;font-size:1.1em}
+.status-synthetic,.status-proxy,.status-estimated{color:#b00020;font-weight:bold}
+.status-derived{color:#8a5a00}.status-real{color:#1a7f1a}
+figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
+figcaption{color:#555;font-size:.9em}
+"""
+
+
+# --- document model -------------------------------------------------------------------
+
+
+@dataclass
+class Table:
+    """A table of already formatted cells; ``classes`` styles cells (same shape, optional)."""
+
+    header: list[str]
+    rows: list[list[str]]
+    caption: str = ""
+    classes: list[list[str]] = field(default_factory=list)
+
+
+@dataclass
+class Figure:
+    """A PNG file and its caption; ``name`` is its relative path in the Markdown report."""
+
+    path: Path
+    name: str
+    caption: str
+
+
+@dataclass
+class Section:
+    """A heading followed by blocks: paragraphs (str), tables and figures."""
+
+    title: str
+    blocks: list[str | Table | Figure] = field(default_factory=list)
+    level: int = 2
+
+
+@dataclass
+class Result:
+    """A results directory, its summary and a short unique key used for file names."""
+
+    path: Path
+    summary: Summary
+    key: str
+
+    @property
+    def name(self) -> str:
+        """The scenario name."""
+        return self.summary.scenario.name
+
+
+# --- loading --------------------------------------------------------------------------
+
+
+def load_results(result_dirs: list[Path]) -> list[Result]:
+    """Read and check each results directory (:class:`InputError` on the first bad one)."""
+    if not result_dirs:
+        raise InputError("report: give at least one results directory")
+    results: list[Result] = []
+    keys: set[str] = set()
+    for d in result_dirs:
+        d = Path(d)
+        if not d.is_dir():
+            raise InputError(f"{d}: results directory not found")
+        summary = read_summary(d)
+        key = _safe_name(summary.scenario.name)
+        base, n = key, 2
+        while key in keys:
+            key, n = f"{base}_{n}", n + 1
+        keys.add(key)
+        results.append(Result(d, summary, key))
+    return results
+
+
+def _safe_name(name: str) -> str:
+    safe = "".join(c if c.isalnum() or c in "-_." else "_" for c in name).lstrip(".")
+    return safe or "result"
+
+
+# --- formatting -----------------------------------------------------------------------
+
+
+def term(key: str) -> str:
+    """``"Norsk (English)"`` for a glossary term, capitalised for table rows."""
+    return label(key, capital=True)
+
+
+def _pct(value: Any, signed: bool = False) -> str:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "–"
+    return f"{value:+.1%}" if signed else f"{value:.1%}"
+
+
+def _pp(value: Any) -> str:
+    """Percentage points, signed."""
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return "–"
+    return f"{100 * value:+.1f} pp"
+
+
+def _verdict(passed: bool) -> tuple[str, str]:
+    return ("OPPFYLT (pass)", "pass") if passed else ("IKKE OPPFYLT (fail)", "fail")
+
+
+def weak_layers(summary: Summary) -> dict[str, str]:
+    """Layers whose status is proxy, estimated or synthetic: name → status."""
+    layers = summary.manifest.data.layers
+    return {name: info.status for name, info in sorted(layers.items())
+            if info.status in WEAK_STATUSES}
+
+
+# --- content --------------------------------------------------------------------------
+
+
+def goal_table(summary: Summary) -> Table:
+    """Goals of one result: value, target, verdict, margin."""
+    rows, classes = [], []
+    for key in GOALS:
+        goal = getattr(summary.goals, key)
+        signed = key == "nullvekst"
+        verdict, cls = _verdict(goal.passed)
+        target = _pct(goal.target, signed)
+        if getattr(goal, "target_rule", ""):
+            target += f" ({goal.target_rule})"
+        rows.append([term(key), _pct(goal.value, signed), target, verdict, _pp(goal.margin)])
+        classes.append(["", "num", "num", cls, "num"])
+    return Table(["Mål (goal)", "Verdi (value)", "Målverdi (target)", "Resultat (verdict)",
+                  "Margin"], rows, "Margin: how far the value is on the right side of "
+                 "the target, in percentage points (negative = goal missed).", classes)
+
+
+def mode_table(summary: Summary) -> Table:
+    """Mode shares per modelled year (final year last)."""
+    years = list(summary.years)
+    rows = [[term(mode), *[_pct(summary.years[y].mode_shares.get(mode)) for y in years]]
+            for mode in SUMMARY_MODES]
+    classes = [["", *["num"] * len(years)] for _ in rows]
+    return Table(["Reisemiddel (mode)", *years], rows,
+                 "Share of residents' trips per modelled year.", classes)
+
+
+def access_table(summary: Summary) -> Table:
+    """Walking access per everyday function in the final year."""
+    rows, classes = [], []
+    for function, info in summary.access.items():
+        mean_d = info.mean_distance_m
+        rows.append([
+            term(function),
+            _pct(info.share_within),
+            f"{info.threshold_m:.0f} m",
+            f"{mean_d:.0f} m" if mean_d is not None else "–",
+            label(info.data_status),
+        ])
+        classes.append(["", "num", "num", "num", f"status-{info.data_status}"])
+    return Table(["Funksjon (function)", "Andel innenfor (share within)",
+                  "Terskel (threshold)", "Snittavstand (mean distance)",
+                  "Datastatus (data status)"], rows,
+                 "Share of residents within walking distance of each everyday function, "
+                 "final year.", classes)
+
+
+def provenance_tables(results: list[Result]) -> list[str | Table]:
+    """Per layer: status, source, licence; results with identical layers share a table."""
+    groups: dict[str, list[Result]] = {}
+    for r in results:
+        layers = {k: v.model_dump() for k, v in r.summary.manifest.data.layers.items()}
+        groups.setdefault(json.dumps(layers, sort_keys=True), []).append(r)
+    blocks: list[str | Table] = []
+    for dumped, members in groups.items():
+        layers = json.loads(dumped)
+        names = ", ".join(m.name for m in members)
+        if not layers:
+            blocks.append(f"{names}: the result records no data layers.")
+            continue
+        rows, classes = [], []
+        for name, info in sorted(layers.items()):
+            status = str(info["status"])
+            rows.append([name, label(status), str(info["source"]), str(info["licence"]),
+                         str(info.get("note") or "")])
+            classes.append(["", f"status-{status}", "", "", ""])
+        blocks.append(Table(["Lag (layer)", "Status", "Kilde (source)", "Lisens (licence)",
+                             "Merknad (note)"], rows, f"Data layers of: {names}", classes))
+    return blocks
+
+
+def warning_lines(results: list[Result]) -> list[str]:
+    """Lines of the warning banner; empty when every layer is real or derived."""
+    lines = []
+    synthetic = [r.name for r in results if r.summary.fully_synthetic]
+    if synthetic:
+        lines.append("SYNTETISKE DATA (SYNTHETIC DATA): " + ", ".join(synthetic)
+                     + " rest on a made-up region, not on Bærum data. "
+                     "The figures show how the model works; they say nothing about Bærum.")
+    for r in results:
+        if r.name in synthetic:
+            continue
+        weak = weak_layers(r.summary)
+        if weak:
+            lines.append(f"{r.name}: rests partly on proxy, estimated or synthetic layers: "
+                         + ", ".join(f"{n} ({s})" for n, s in weak.items()))
+    return lines
+
+
+def result_figures(result: Result, files: str) -> list[Figure]:
+    """The result's PNGs, the known plots first; copies go to ``<files>/<key>/``."""
+    pngs = sorted(result.path.glob("*.png"))
+    order = list(PLOT_CAPTIONS)
+    pngs.sort(key=lambda p: (order.index(p.name) if p.name in order else len(order), p.name))
+    figures = []
+    for p in pngs:
+        caption = PLOT_CAPTIONS.get(p.name)
+        if caption is None and p.stem.startswith("access_"):
+            function = p.stem.removeprefix("access_")
+            caption = f"Gangavstand til {label(function)} (walking distance map)"
+        figures.append(Figure(p, f"{files}/{result.key}/{p.name}", caption or p.stem))
+    return figures
+
+
+def scenario_section(result: Result, files: str) -> Section:
+    """Everything about one result."""
+    s = result.summary
+    info = s.scenario
+    meta = (f"Region {info.region}, base year {info.base_year}, "
+            f"target years {', '.join(str(y) for y in info.target_years)}; "
+            f"results from {result.path} (created {s.created}, "
+            f"baerum-sim {s.manifest.version}).")
+    blocks: list[str | Table | Figure] = []
+    if info.description:
+        blocks.append(info.description)
+    blocks.append(meta)
+    if s.data_note:
+        blocks.append(f"Data: {s.data_note}")
+    blocks += [goal_table(s), mode_table(s), access_table(s), *result_figures(result, files)]
+    return Section(f"Scenario {result.name}", blocks)
+
+
+def comparison_section(results: list[Result], compare_dir: Path, files: str) -> Section:
+    """Side-by-side goals and mode shares, and the plots of the comparison in ``compare_dir``
+    (written by :func:`sim.output.compare.compare_results`)."""
+    header = ["Mål (goal)", *[r.name for r in results]]
+    rows, classes = [], []
+    for key in GOALS:
+        row, cls = [term(key)], [""]
+        for r in results:
+            goal = getattr(r.summary.goals, key)
+            signed = key == "nullvekst"
+            verdict, c = _verdict(goal.passed)
+            row.append(f"{_pct(goal.value, signed)} (target "
+                       f"{_pct(goal.target, signed)}) {verdict}")
+            cls.append(c)
+        rows.append(row)
+        classes.append(cls)
+    goals = Table(header, rows, "Goals side by side, final year.", classes)
+    modes = Table(["Reisemiddel (mode)", *[r.name for r in results]],
+                  [[term(m), *[_pct(r.summary.mode_shares.get(m)) for r in results]]
+                   for m in SUMMARY_MODES],
+                  "Mode shares side by side, final year.",
+                  [["", *["num"] * len(results)] for _ in SUMMARY_MODES])
+    figures = [Figure(compare_dir / name, f"{files}/compare/{name}", caption)
+               for name, caption in COMPARE_PLOTS.items() if (compare_dir / name).is_file()]
+    return Section("Sammenligning (comparison)", [goals, modes, *figures])
+
+
+def provenance_section(results: list[Result]) -> Section:
+    """Where each layer comes from and how much it can be trusted."""
+    intro = ("Status per data layer: real (ekte) = measured data; derived (avledet) = "
+             "computed from real data; proxy (stedfortreder) = a stand-in for missing data; "
+             "estimated (anslått) = an assumption; synthetic (syntetisk) = made up.")
+    blocks: list[str | Table | Figure] = [intro, *provenance_tables(results)]
+    for r in results:
+        inputs = r.summary.manifest.inputs
+        if inputs:
+            blocks.append(Table(["Input", "sha256"], [[k, v] for k, v in inputs.items()],
+                                f"Input files of {r.name} (reproduce with "
+                                f"'baerum-sim rerun {r.path}')."))
+    return Section("Datagrunnlag (data provenance)", blocks)
+
+
+def build_sections(results: list[Result], files: str,
+                   compare_dir: Path | None = None) -> list[Section]:
+    """All sections of the report, in order; plot copies go under ``files``."""
+    sections = [scenario_section(r, files) for r in results]
+    if compare_dir is not None:
+        sections.append(comparison_section(results, compare_dir, files))
+    sections.append(provenance_section(results))
+    return sections
+
+
+# --- rendering ------------------------------------------------------------------------
+
+
+def _e(text: Any) -> str:
+    return html.escape(str(text), quote=True)
+
+
+def _html_table(table: Table) -> str:
+    out = ["<table>"]
+    if table.caption:
+        out.append(f"<caption>{_e(table.caption)}</caption>")
+    out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in table.header) + "</tr>")
+    for i, row in enumerate(table.rows):
+        cls = table.classes[i] if i < len(table.classes) else []
+        cells = []
+        for j, cell in enumerate(row):
+            c = cls[j] if j < len(cls) else ""
+            attr = f' class="{_e(c)}"' if c else ""
+            cells.append(f"<td{attr}>{_e(cell)}</td>")
+        out.append("<tr>" + "".join(cells) + "</tr>")
+    out.append("</table>")
+    return "\n".join(out)
+
+
+def _html_figure(fig: Figure) -> str:
+    data = base64.b64encode(fig.path.read_bytes()).decode("ascii")
+    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_e(fig.caption)}">'
+            f"<figcaption>{_e(fig.caption)}</figcaption></figure>")
+
+
+def render_html(title: str, date: str, banner: list[str], sections: list[Section]) -> str:
+    """The self-contained HTML document."""
+    parts = ["<!DOCTYPE html>", '<html lang="no">', "<head>", '<meta charset="utf-8">',
+             '<meta name="viewport" content="width=device-width, initial-scale=1">',
+             f"<title>{_e(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
+             f"<h1>{_e(title)}</h1>",
+             f'<p class="meta">Generated {_e(date)} by baerum-sim {_e(__version__)}</p>']
+    if banner:
+        parts.append('<div class="banner" id="data-warning" role="alert">'
+                     + "".join(f"<p><strong>{_e(line)}</strong></p>" for line in banner)
+                     + "</div>")
+    for section in sections:
+        parts.append(f"<section><h{section.level}>{_e(section.title)}</h{section.level}>")
+        for block in section.blocks:
+            if isinstance(block, Table):
+                parts.append(_html_table(block))
+            elif isinstance(block, Figure):
+                parts.append(_html_figure(block))
+            else:
+                parts.append(f"<p>{_e(block)}</p>")
+        parts.append("</section>")
+    parts += ["</body>", "</html>", ""]
+    return "\n".join(parts)
+
+
+def _md(text: Any) -> str:
+    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
+
+
+def render_markdown(title: str, date: str, banner: list[str], sections: list[Section]) -> str:
+    """The Markdown version; figures are linked by their relative ``name``."""
+    lines = [f"# {title}", "", f"Generated {date} by baerum-sim {__version__}", ""]
+    for line in banner:
+        lines += [f"> **⚠ {line}**", ">"]
+    if banner:
+        lines[-1] = ""
+    for section in sections:
+        lines += [f"{'#' * section.level} {section.title}", ""]
+        for block in section.blocks:
+            if isinstance(block, Table):
+                if block.caption:
+                    lines += [f"*{_md(block.caption)}*", ""]
+                lines.append("| " + " | ".join(_md(h) for h in block.header) + " |")
+                lines.append("|" + "---|" * len(block.header))
+                lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in block.rows]
+                lines.append("")
+            elif isinstance(block, Figure):
+                lines += [f"![{_md(block.caption)}]({block.name})", "", f"*{block.caption}*", ""]
+            else:
+                lines += [str(block), ""]
+    return "\n".join(lines)
+
+
+# --- entry point ----------------------------------------------------------------------
+
+
+def write_report(results: list[Result], out: Path, date: str,
+                 compare_dir: Path | None = None) -> Path:
+    """Write ``report.html``, ``report.md`` and the PNG copies into directory ``out``.
+
+    ``compare_dir`` is a comparison of the results inside ``out``
+    (``report_files/compare``), or None. Returns the path of the HTML file.
+    """
+    files = "report_files"
+    sections = build_sections(results, files, compare_dir)
+    names = ", ".join(r.name for r in results)
+    title = f"baerum-sim rapport (report): {names}"
+    banner = warning_lines(results)
+    for section in sections:
+        for block in section.blocks:
+            target = out / block.name if isinstance(block, Figure) else None
+            if target is not None and not target.exists():
+                target.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(block.path, target)
+    (out / "report.md").write_text(render_markdown(title, date, banner, sections),
+                                   encoding="utf-8")
+    html_path = out / "report.html"
+    html_path.write_text(render_html(title, date, banner, sections), encoding="utf-8")
+    return html_path

@@ -1,0 +1,184 @@
+"""Model parameters: every constant of the access, network, skim and demand models.
+
+One typed object, :class:`ModelParams`, holds them all; each field's description
+gives its source ("facts §6" is ``../shared/facts/baerum.md`` section 6; ``[E]`` marks
+an estimate to override). A scenario's ``[model]`` table sets any field, e.g.::
+
+    [model]
+    walk_speed_mps = 1.2
+    gravity_beta_per_km = 1.0
+    [model.purposes.work]
+    share = 0.22
+    attraction = { jobs = 1.0 }
+
+Facts about a place (survey shares, capacities per child, seeds, provenance) are not
+model parameters: they live in the region pack (:mod:`sim.region`).
+"""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Self
+
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
+
+from sim.vocab import AreaKind
+
+#: Finite numbers only: no inf or NaN, and no bool or numeric string coerced to a number.
+Positive = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+Factor = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False, strict=True)]
+Detour = Annotated[float, Field(ge=1, le=5, allow_inf_nan=False, strict=True)]
+Finite = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+Negative = Annotated[float, Field(lt=0, allow_inf_nan=False, strict=True)]
+NonPositive = Annotated[float, Field(le=0, allow_inf_nan=False, strict=True)]
+ZoneSize = Annotated[float, Field(ge=250, le=20_000, allow_inf_nan=False, strict=True)]
+Count = Annotated[int, Field(ge=1, le=50, strict=True)]
+
+
+class _Params(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Purpose(_Params):
+    """A trip purpose: its share of all trips and the attraction weights of destinations.
+
+    Attraction keys are zone quantities: ``jobs``, ``residents``, ``school_places``,
+    ``kindergarten_places``, ``grocery`` (shops) and ``recreation`` (areas).
+    """
+
+    share: Share
+    attraction: dict[str, NonNegative]
+
+
+#: Purposes: shares of work, shopping/service, leisure and escort from the Bærum travel
+#: survey 2018 (facts §3); school 8 % and other 16 % are estimates [E] making up the rest.
+#: Attraction weights are estimates [E] chosen so that one shop (400) draws like ~400
+#: jobs and one recreation area (100) like ~100 residents: a shop is a place of trips
+#: for its neighbourhood, a park one for a few blocks.
+DEFAULT_PURPOSES: dict[str, Purpose] = {
+    "work": Purpose(share=0.20, attraction={"jobs": 1.0}),
+    "school": Purpose(share=0.08, attraction={"school_places": 1.0, "residents": 0.02}),
+    "shopping_service": Purpose(share=0.26, attraction={"grocery": 400.0, "jobs": 0.3}),
+    "leisure": Purpose(share=0.20, attraction={"residents": 1.0, "recreation": 100.0}),
+    "escort": Purpose(share=0.10, attraction={"kindergarten_places": 1.0,
+                                              "school_places": 1.0, "residents": 0.1}),
+    "other": Purpose(share=0.16, attraction={"residents": 0.5, "jobs": 0.5}),
+}
+
+
+def _f(default: Any, source: str) -> Any:
+    """A field with its source as description."""
+    return Field(default, description=source)
+
+
+class ModelParams(_Params):
+    """``[model]``: every constant of the models, each with its source."""
+
+    # --- speeds and growth -----------------------------------------------------------
+    walk_speed_mps: Positive = _f(1.3, "walking speed; OpenTripPlanner default (facts §6)")
+    bike_speed_mps: Positive = _f(16 / 3.6, "cycling speed 16 km/h; facts §6 says 15–18 [E]")
+    persons_per_dwelling: Positive = _f(2.2, "residents per new dwelling; Bærum ~2.3 persons "
+                                        "per household [E]")
+    trips_per_person: Positive | None = _f(None, "trips per resident and day; None: the "
+                                           "region's travel survey")
+    # --- access (kortreist hverdag) ----------------------------------------------------
+    k_nearest: Count = _f(
+        3, "number of nearest facilities of the choice measure [E]")
+    gravity_beta_per_km: Positive = _f(1.2, "distance decay of the gravity measure per km "
+                                       "(facts §6: β ≈ 1–1.5 per km)")
+    access_cutoff_m: Positive = _f(4000.0, "facilities farther than this do not count in "
+                                   "gravity, k-nearest and capacity (exp(-1.2 × 4) < 1 %) [E]")
+    capacity_catchment_m: dict[str, Positive] = _f(
+        {"school": 2000.0, "kindergarten": 1500.0},
+        "walking catchment of the two-step floating catchment per function [E]")
+    far_from_network_m: Positive = _f(500.0, "a cell centre farther than this from the walk "
+                                      "network is flagged [E]")
+    # --- network -----------------------------------------------------------------------
+    stop_snap_max_m: Positive = _f(1000.0, "a stop farther than this from any street node is "
+                                   "linked only to external zones [E]")
+    external_stop_radius_m: Positive = _f(1500.0, "a stop this close to an external zone "
+                                          "serves it directly [E]")
+    external_detour: Detour = _f(
+        1.3, "connector of an external zone to the streets: length = straight distance × "
+        "this [E]")
+    external_car_kmh: Positive = _f(60.0, "car speed on external connectors [E]")
+    pt_detour: Detour = _f(
+        1.15, "in-vehicle distance = straight stop-to-stop distance × this [E]")
+    # --- skims -------------------------------------------------------------------------
+    zone_size_m: ZoneSize = _f(
+        1000.0, "side of the square demand zones; 250 gives cell level")
+    intrazonal_share: Factor = _f(
+        1 / 3, "intrazonal trips are this share of the zone size long [E]")
+    intrazonal_car_kmh: Positive = _f(30.0, "car speed of intrazonal trips (local streets, "
+                                      "30 km/h zones) [E]")
+    # --- generalised cost --------------------------------------------------------------
+    beta_time_per_min: Negative = _f(
+        -0.05, "utility per in-vehicle minute; with beta_cost -0.042 a value of time of "
+        "72 kr/h (facts §6)")
+    beta_cost_per_nok: NonPositive = _f(
+        -0.042, "utility per NOK (facts §6)")
+    walk_weight: Positive = _f(1.75, "weight of walking time; walking and waiting weighted "
+                               "1.5–2× (facts §6)")
+    wait_weight: Positive = _f(1.75, "weight of waiting time (facts §6)")
+    bike_weight: Positive = _f(1.5, "weight of cycling time [E]")
+    max_wait_min: Positive = _f(15.0, "cap on the wait of half the headway [E]")
+    boarding_penalty_min: NonNegative = _f(5.0, "minutes per boarding; 5–10 per transfer "
+                                           "(facts §6)")
+    car_cost_nok_per_km: NonNegative = _f(2.5, "car running cost: fuel, wear, tolls [E]")
+    car_speed_factor_peak: Factor = _f(
+        0.7, "car speed in the rush hours as a share of the speed limit (facts §6: "
+        "congestion factor) [E]")
+    car_speed_factor_offpeak: Factor = _f(
+        0.92, "car speed off-peak as a share of the speed limit [E]")
+    peak_trip_share: Share = _f(0.3, "share of daily trips made in the rush hours [E]")
+    car_terminal_min: dict[AreaKind, NonNegative] = _f(
+        {"growth_area": 6.0, "station": 3.0, "other": 1.5},
+        "parking search and walk from the car by destination zone kind [E]")
+    parking_nok: dict[AreaKind, NonNegative] = _f(
+        {"growth_area": 40.0, "station": 10.0, "other": 0.0},
+        "parking charge by destination zone kind [E]")
+    # --- destination and mode choice ---------------------------------------------------
+    purposes: dict[str, Purpose] = _f(DEFAULT_PURPOSES, "trip purposes (see DEFAULT_PURPOSES)")
+    asc_bike: Finite | None = _f(None, "constant of bike (walk = 0); None: calibrated")
+    asc_pt: Finite | None = _f(None, "constant of public transport; None: calibrated")
+    asc_car_driver: Finite | None = _f(None, "constant of car driver; None: calibrated")
+    asc_car_passenger: Finite | None = _f(None, "constant of car passenger; None: calibrated")
+    destination_theta: Positive = _f(1.0, "logsum scale of destination choice [E]")
+
+    @field_validator("car_terminal_min", "parking_nok", mode="before")
+    @classmethod
+    def _complete_by_kind(cls, value: Any, info: ValidationInfo) -> Any:
+        """A table by zone kind may name only some kinds; the others keep their default."""
+        if isinstance(value, dict) and info.field_name:
+            default = cls.model_fields[info.field_name].default
+            return {**default, **value}
+        return value
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Self:
+        given = [v is not None for v in self.ascs().values()]
+        if any(given) and not all(given):
+            raise ValueError("give all of asc_bike, asc_pt, asc_car_driver, asc_car_passenger "
+                             "or none (none: calibrated)")
+        total = sum(p.share for p in self.purposes.values())
+        if self.purposes and abs(total - 1.0) > 1e-6:
+            raise ValueError(f"purpose shares must sum to 1, got {total:.6g}")
+        return self
+
+    def ascs(self) -> dict[str, float | None]:
+        """Alternative-specific constants by mode (walk is the reference, 0)."""
+        return {"bike": self.asc_bike, "pt": self.asc_pt, "car_driver": self.asc_car_driver,
+                "car_passenger": self.asc_car_passenger}
+
+    def without_ascs(self) -> ModelParams:
+        """The same parameters with the constants left to the calibration."""
+        return self.model_copy(update={f"asc_{m}": None for m in
+                                       ("bike", "pt", "car_driver", "car_passenger")})

@@ -1,0 +1,199 @@
+"""Everyday-function facilities from files: OSM tags, user files and geocoded schools.
+
+Every function returns a frame with :data:`FACILITY_COLUMNS` in EPSG:25833;
+``status`` says whether a row is real, estimated or a proxy.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from pathlib import Path
+
+import geopandas as gpd
+import numpy as np
+import osmium
+import pandas as pd
+import shapely
+
+from sim.domain import CRS, lonlat_to_xy
+from sim.errors import InputError
+from sim.readers.layers import read_layer
+from sim.vocab import EVERYDAY_FUNCTIONS
+
+FACILITY_COLUMNS = ["category", "name", "x", "y", "capacity", "status", "source",
+                    "opening_year"]
+
+#: Column names recognised as a facility name.
+NAME_COLUMNS = ("name", "navn", "school name", "skolenavn", "title")
+
+TagMap = Mapping[str, Mapping[str, Sequence[str] | bool]]
+
+
+def empty_facilities() -> pd.DataFrame:
+    """An empty facility frame with the right columns."""
+    return pd.DataFrame({c: pd.Series(dtype="float64" if c in ("x", "y", "capacity",
+                                      "opening_year") else "object")
+                         for c in FACILITY_COLUMNS})
+
+
+def facility_frame(rows: list[dict]) -> pd.DataFrame:
+    """Rows of facilities as a frame with :data:`FACILITY_COLUMNS` and numeric dtypes."""
+    if not rows:
+        return empty_facilities()
+    df = pd.DataFrame(rows)
+    for col in FACILITY_COLUMNS:
+        if col not in df:
+            df[col] = np.nan
+    return df[FACILITY_COLUMNS].astype({"x": float, "y": float, "capacity": float,
+                                        "opening_year": float})
+
+
+def osm_tag_keys(tag_map: TagMap) -> dict[str, list[str] | bool]:
+    """All tags of a category → tags mapping, merged (osmnx ``features`` query form)."""
+    merged: dict[str, set[str] | bool] = {}
+    for tags in tag_map.values():
+        for key, values in tags.items():
+            if values is True:
+                merged[key] = True
+            elif merged.get(key) is not True:
+                merged.setdefault(key, set()).update(values)  # type: ignore[union-attr]
+    return {k: (v if v is True else sorted(v)) for k, v in merged.items()}
+
+
+def _category_of(tags: Mapping[str, object], tag_map: TagMap) -> str | None:
+    for category, wanted in tag_map.items():
+        for key, values in wanted.items():
+            value = tags.get(key)
+            if value is None or (isinstance(value, float) and np.isnan(value)):
+                continue
+            if values is True or str(value) in values:
+                return category
+    return None
+
+
+def features_from_osm_file(paths: Iterable[Path | str], tag_map: TagMap) -> gpd.GeoDataFrame:
+    """OSM nodes and ways carrying any mapped tag, as points (way = centroid of its nodes)."""
+    keys = set(osm_tag_keys(tag_map)) | {"name"}
+    rows: list[dict] = []
+    seen: set[tuple[str, int]] = set()
+    for path in paths:
+        try:
+            processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+            for obj in processor.with_locations():
+                if not any(k in obj.tags for k in keys - {"name"}):
+                    continue
+                tags = {t.k: t.v for t in obj.tags if t.k in keys}
+                if _category_of(tags, tag_map) is None:
+                    continue
+                kind = "way" if obj.is_way() else "node"
+                if (kind, obj.id) in seen:
+                    continue
+                seen.add((kind, obj.id))
+                if obj.is_node():
+                    lon, lat = obj.location.lon, obj.location.lat
+                else:
+                    locs = [(n.location.lon, n.location.lat) for n in obj.nodes
+                            if n.location.valid()]
+                    if not locs:
+                        continue
+                    lon, lat = np.mean(locs, axis=0)
+                rows.append({**tags, "geometry": shapely.Point(lon, lat)})
+        except RuntimeError as exc:
+            raise InputError(f"{path}: not a readable OSM file ({exc})") from None
+    if not rows:
+        return gpd.GeoDataFrame({"geometry": []}, geometry="geometry", crs="EPSG:4326")
+    return gpd.GeoDataFrame(rows, geometry="geometry", crs="EPSG:4326")
+
+
+def facilities_from_features(
+    gdf: gpd.GeoDataFrame, tag_map: TagMap, source: str = "OpenStreetMap"
+) -> pd.DataFrame:
+    """Classify OSM features (tag columns + geometry) into everyday-function facilities."""
+    if gdf.empty:
+        return empty_facilities()
+    if gdf.crs is None:
+        raise InputError(f"{source}: POI layer has no CRS (expected EPSG:4326 or 25833)")
+    pts = gdf.to_crs(CRS)
+    geoms = pts.geometry.representative_point()
+    rows = []
+    records = pts.drop(columns="geometry").to_dict("records")
+    for rec, pt in zip(records, geoms, strict=True):
+        category = _category_of(rec, tag_map)
+        if category is None:
+            continue
+        name = rec.get("name")
+        rows.append({"category": category, "name": "" if pd.isna(name) else str(name),
+                     "x": pt.x, "y": pt.y, "status": "real", "source": source})
+    return facility_frame(rows)
+
+
+def _name_column(columns: Iterable[str]) -> str | None:
+    lower = {str(c).lower(): c for c in columns}
+    return next((lower[n] for n in NAME_COLUMNS if n in lower), None)
+
+
+def facilities_from_file(path: Path | str, category: str | None = None) -> pd.DataFrame:
+    """Facilities from a user file: GeoPackage/GeoJSON (points or polygons) or CSV.
+
+    The file needs a ``category`` column (one of the everyday functions) unless
+    ``category`` is given; CSV files need ``x, y`` (EPSG:25833) or ``lon, lat`` columns.
+    An optional ``capacity`` column is kept.
+    """
+    path = Path(path)
+    if path.suffix.lower() == ".csv":
+        if not path.is_file():
+            raise InputError(f"{path}: file not found (expected a facility CSV)")
+        df = pd.read_csv(path)
+        cols = {c.lower(): c for c in df.columns}
+        if "x" in cols and "y" in cols:
+            x, y = df[cols["x"]].to_numpy(float), df[cols["y"]].to_numpy(float)
+        elif "lon" in cols and "lat" in cols:
+            x, y = lonlat_to_xy(df[cols["lon"]].to_numpy(float), df[cols["lat"]].to_numpy(float))
+        else:
+            raise InputError(f"{path}: no coordinate columns (expected x,y in EPSG:25833 "
+                             "or lon,lat)")
+        gdf = pd.DataFrame(df)
+    else:
+        gdf = read_layer(path, "facilities")
+        pts = gdf.geometry.representative_point()
+        x, y = pts.x.to_numpy(), pts.y.to_numpy()
+    cols = {str(c).lower(): c for c in gdf.columns}
+    if category is None:
+        if "category" not in cols:
+            raise InputError(f"{path}: no 'category' column (expected one of "
+                             f"{', '.join(EVERYDAY_FUNCTIONS)} per row)")
+        cats = gdf[cols["category"]].astype(str).str.strip().str.lower()
+        bad = sorted(set(cats) - set(EVERYDAY_FUNCTIONS))
+        if bad:
+            raise InputError(f"{path}: category: unknown value {bad[0]!r} (expected one of "
+                             f"{', '.join(EVERYDAY_FUNCTIONS)})")
+    else:
+        cats = pd.Series([category] * len(gdf))
+    name_col = _name_column(gdf.columns)
+    names = gdf[name_col].astype(str).to_numpy() if name_col else [""] * len(gdf)
+    capacity = (pd.to_numeric(gdf[cols["capacity"]], errors="coerce").to_numpy()
+                if "capacity" in cols else np.full(len(gdf), np.nan))
+    rows = [{"category": c, "name": n, "x": xx, "y": yy, "capacity": cap, "status": "real",
+             "source": path.name}
+            for c, n, xx, yy, cap in zip(cats, names, x, y, capacity, strict=True)]
+    return facility_frame(rows)
+
+
+def schools_from_file(path: Path | str) -> pd.DataFrame:
+    """Schools (category ``school``) from a point layer such as the geocoded school list."""
+    df = facilities_from_file(path, category="school")
+    df["source"] = f"{Path(path).name} (geocoded)"
+    return df
+
+
+def facilities_from_places(
+    places: Iterable[tuple[str, float, float, str]], category: str, source: str,
+    status: str | None = None, opening_year: Mapping[str, int] | None = None,
+) -> pd.DataFrame:
+    """Facilities from named points ``(name, x, y, status)``; ``status`` overrides all."""
+    opening_year = opening_year or {}
+    rows = [{"category": category, "name": name, "x": x, "y": y,
+             "status": status or st, "source": source,
+             "opening_year": opening_year.get(name, np.nan)}
+            for name, x, y, st in places]
+    return facility_frame(rows)

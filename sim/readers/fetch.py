@@ -1,0 +1,67 @@
+"""Online sources: Nominatim and Overpass through osmnx, and plain downloads (SSB, Entur).
+
+Each function asks one service for one thing; :mod:`sim.region.fetch` decides what a
+region needs and where it goes. Downloads resume a partial ``.part`` file.
+"""
+
+from __future__ import annotations
+
+import logging
+import urllib.error
+import urllib.request
+from pathlib import Path
+
+import geopandas as gpd
+import networkx as nx
+import osmnx as ox
+from shapely.geometry.base import BaseGeometry
+
+from sim._log import progress
+from sim.errors import InputError
+from sim.readers.osm import street_tags
+
+log = logging.getLogger(__name__)
+
+
+def download_file(url: str, dest: Path, timeout: float = 60) -> Path:
+    """Download ``url`` to ``dest`` with a progress bar; resumes a partial ``.part`` file."""
+    part = dest.with_name(dest.name + ".part")
+    done = part.stat().st_size if part.exists() else 0
+    request = urllib.request.Request(url, headers={"User-Agent": "baerum-sim"})
+    if done:
+        request.add_header("Range", f"bytes={done}-")
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as resp:
+            if done and resp.status != 206:  # server ignored the range: start again
+                done = 0
+            total = resp.length + done if resp.length else None
+            with part.open("ab" if done else "wb") as fh, progress(
+                log, total=total, initial=done, unit="B", unit_scale=True, desc=dest.name,
+            ) as bar:
+                while block := resp.read(1 << 16):
+                    fh.write(block)
+                    bar.update(len(block))
+    except (urllib.error.URLError, OSError, TimeoutError) as exc:
+        raise InputError(f"{url}: download failed ({exc})") from None
+    part.rename(dest)
+    return dest
+
+
+def boundary_from_query(query: str) -> gpd.GeoDataFrame:
+    """The boundary polygon of a place name, from Nominatim (``osmnx.geocode_to_gdf``)."""
+    return ox.geocode_to_gdf(query)[["geometry"]]
+
+
+def streets_from_polygon(polygon: BaseGeometry, network_type: str) -> nx.MultiDiGraph:
+    """The street graph inside ``polygon`` (WGS84) from Overpass, with the street tags."""
+    with street_tags():
+        return ox.graph_from_polygon(polygon, network_type=network_type, simplify=True,
+                                     retain_all=True)
+
+
+def pois_from_polygon(polygon: BaseGeometry, tags: dict[str, list[str] | bool]
+                      ) -> gpd.GeoDataFrame:
+    """Points of interest inside ``polygon`` carrying any of ``tags``, from Overpass."""
+    gdf = ox.features_from_polygon(polygon, tags=tags)
+    keep = [c for c in (*tags, "name") if c in gdf.columns]
+    return gdf.reset_index(drop=True)[[*keep, "geometry"]]

@@ -1,0 +1,142 @@
+"""The cached region bundle: write atomically, load fast, key by input and pack hashes.
+
+Layout of ``<cache>/bundle/``: ``manifest.json`` (cache key), ``region.json`` (areas,
+stops, lines, layers, calibration, boundary as WKB hex), ``streets.npz``, ``cells.csv``,
+``facilities.csv``, ``external_zones.csv`` and ``info.json`` (what ``data info`` shows).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import asdict, fields
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import shapely
+
+from sim._fs import atomic_dir, sha256_file
+from sim.domain import Line, Stop, Streets
+from sim.region.model import Area, Layer, Region
+
+#: Version of the bundle layout; part of the cache key.
+BUNDLE_FORMAT = 2
+
+BUNDLE_NAME = "bundle"
+
+
+def cache_key(inputs: dict[str, list[Path]], pack_files: Iterable[Path]) -> str:
+    """sha256 over the bundle format, every input file and every pack file."""
+    h = hashlib.sha256(f"format={BUNDLE_FORMAT}\n".encode())
+    for key in sorted(inputs):
+        for path in inputs[key]:
+            h.update(f"{key}:{path.name}:{sha256_file(path)}\n".encode())
+    for path in sorted(pack_files):
+        h.update(f"pack:{path.name}:{sha256_file(path)}\n".encode())
+    return h.hexdigest()
+
+
+def read_manifest(bundle: Path) -> dict | None:
+    """The manifest of a complete bundle, or None when there is none."""
+    path = bundle / "manifest.json"
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, json.JSONDecodeError):
+        return None
+
+
+def _json_default(obj: object) -> object:
+    if isinstance(obj, (np.integer,)):
+        return int(obj)
+    if isinstance(obj, (np.floating,)):
+        return float(obj)
+    if isinstance(obj, np.bool_):
+        return bool(obj)
+    if isinstance(obj, Path):
+        return str(obj)
+    raise TypeError(f"not JSON serialisable: {type(obj).__name__}")
+
+
+def _dump(path: Path, data: object) -> None:
+    path.write_text(json.dumps(data, indent=1, ensure_ascii=False, default=_json_default),
+                    encoding="utf-8")
+
+
+def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) -> Path:
+    """Write ``region`` into ``cache_dir/bundle`` atomically; returns the bundle path.
+
+    The files go to a temporary directory first, which replaces the old bundle only
+    when complete, so a failure leaves an earlier bundle intact.
+    """
+    final = cache_dir / BUNDLE_NAME
+    with atomic_dir(final) as tmp:
+        s = region.streets
+        np.savez(tmp / "streets.npz", **{f.name: getattr(s, f.name) for f in fields(s)})
+        region.cells.to_csv(tmp / "cells.csv", index=False)
+        region.facilities.to_csv(tmp / "facilities.csv", index=False)
+        region.external_zones.to_csv(tmp / "external_zones.csv", index=False)
+        _dump(tmp / "region.json", {
+            "name": region.name,
+            "cell_size_m": region.cell_size_m,
+            "base_year": region.base_year,
+            "areas": [asdict(a) for a in region.areas],
+            "stops": [asdict(s) for s in region.stops.values()],
+            "lines": [asdict(line) for line in region.lines],
+            "layers": {k: asdict(v) for k, v in region.layers.items()},
+            "calibration": region.calibration,
+            "walk_thresholds_m": region.walk_thresholds_m,
+            "need_share": region.need_share,
+            "places_per_facility": region.places_per_facility,
+            "inputs": region.inputs,
+            "seed": region.seed,
+            "boundary_wkb": shapely.to_wkb(region.boundary, hex=True),
+        })
+        _dump(tmp / "info.json", info)
+        _dump(tmp / "manifest.json", manifest)  # written last: marks completeness
+    return final
+
+
+def load_bundle(bundle: Path) -> Region:
+    """Load a region from a bundle directory written by :func:`write_bundle`."""
+    meta = json.loads((bundle / "region.json").read_text(encoding="utf-8"))
+    with np.load(bundle / "streets.npz") as npz:
+        streets = Streets(**{f.name: npz[f.name] for f in fields(Streets)})
+    cells = pd.read_csv(bundle / "cells.csv", dtype={"cell_id": "int64"})
+    facilities = pd.read_csv(bundle / "facilities.csv",
+                             dtype={"category": str, "name": str, "status": str, "source": str})
+    facilities["name"] = facilities["name"].fillna("")
+    try:
+        external = pd.read_csv(bundle / "external_zones.csv")
+    except pd.errors.EmptyDataError:
+        external = pd.DataFrame()
+    return Region(
+        name=meta["name"],
+        streets=streets,
+        cells=cells,
+        cell_size_m=float(meta["cell_size_m"]),
+        areas=tuple(Area(**a) for a in meta["areas"]),
+        stops={s["name"]: Stop(**s) for s in meta["stops"]},
+        lines=tuple(Line(**{**ln, "stops": tuple(ln["stops"]),
+                            "run_times_min": tuple(ln["run_times_min"])})
+                    for ln in meta["lines"]),
+        facilities=facilities,
+        boundary=shapely.from_wkb(meta["boundary_wkb"]),
+        layers={k: Layer(**v) for k, v in meta["layers"].items()},
+        base_year=int(meta["base_year"]),
+        calibration=meta["calibration"],
+        walk_thresholds_m=meta["walk_thresholds_m"],
+        need_share=meta["need_share"],
+        places_per_facility=meta["places_per_facility"],
+        external_zones=external,
+        inputs=meta["inputs"],
+        seed=meta["seed"],
+    )
+
+
+def read_info(bundle: Path) -> dict:
+    """The ``info.json`` of a bundle."""
+    return json.loads((bundle / "info.json").read_text(encoding="utf-8"))

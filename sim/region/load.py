@@ -1,0 +1,112 @@
+"""Regions by name: the synthetic demo, or a region pack built into a cached bundle.
+
+A pack's bundle is built from its inputs (``data import``), cached under the pack's
+``cache/`` (or ``$BAERUM_SIM_CACHE/<name>/``) and keyed by the sha256 of all inputs and
+pack files; :func:`load_region` rebuilds it when the key no longer matches.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+
+from sim import settings
+from sim.errors import InputError
+from sim.region import bundle as bundle_io
+from sim.region.build import build_region
+from sim.region.demo import demo_region
+from sim.region.fetch import fetch_inputs
+from sim.region.model import Region
+from sim.region.pack import RegionPack, load_pack, resolve_inputs
+
+log = logging.getLogger(__name__)
+
+#: The built-in synthetic region (no pack, no inputs).
+DEMO = "demo"
+
+
+def region_cache_dir(pack: RegionPack) -> Path:
+    """Where the bundle and the travel-time matrices of a pack's region are cached."""
+    return settings.cache_dir(pack.region.name, pack.directory)
+
+
+def default_source(pack: RegionPack) -> Path | None:
+    """Default input directory: the shared data directory, else ``<pack>/inputs/``."""
+    shared = settings.shared_data_dir()
+    if shared is not None:
+        return shared
+    inputs = pack.directory / "inputs"
+    return inputs if inputs.is_dir() else None
+
+
+def _resolve(pack: RegionPack, source: Path | None) -> tuple[Path, dict[str, list[Path]]]:
+    src = source if source is not None else default_source(pack)
+    name = pack.region.name
+    if src is None:
+        raise InputError(f"no input directory for region {name!r} (expected $BAERUM_SIM_DATA, "
+                         f"../shared/data or {pack.directory / 'inputs'}; "
+                         f"run `baerum-sim data fetch {name}`)")
+    src = Path(src)
+    if not src.is_dir():
+        raise InputError(f"{src}: input directory not found")
+    return src, resolve_inputs(pack, src)
+
+
+def import_region(name: str, source: Path | None = None, force: bool = False) -> Path:
+    """Build the bundle of region ``name`` from ``source`` (default: shared data dir).
+
+    Skips the build when a bundle with the same cache key exists (unless ``force``).
+    Returns the bundle directory. An error leaves an earlier bundle intact.
+    """
+    pack = load_pack(name)
+    src, files = _resolve(pack, source)
+    key = bundle_io.cache_key(files, pack.files)
+    target = region_cache_dir(pack)
+    manifest = bundle_io.read_manifest(target / bundle_io.BUNDLE_NAME)
+    if not force and manifest and manifest.get("key") == key:
+        log.info("%s: bundle up to date (%s)", name, target / bundle_io.BUNDLE_NAME)
+        return target / bundle_io.BUNDLE_NAME
+    region, info = build_region(pack, files)
+    info["source_dir"] = str(src)
+    info["key"] = key
+    out = bundle_io.write_bundle(region, info, {"key": key, "format": bundle_io.BUNDLE_FORMAT,
+                                                "region": name, "source": str(src)}, target)
+    log.info("%s: bundle written to %s in %.1f s", name, out, info["import_seconds"])
+    return out
+
+
+def _ensure_bundle(name: str) -> Path:
+    pack = load_pack(name)
+    bundle = region_cache_dir(pack) / bundle_io.BUNDLE_NAME
+    if default_source(pack) is None:
+        if bundle_io.read_manifest(bundle) is not None:
+            return bundle
+        raise InputError(f"region {name!r} has no bundle and no inputs (set BAERUM_SIM_DATA "
+                         f"or run `baerum-sim data fetch {name}`)")
+    return import_region(name)
+
+
+def load_region(name: str) -> Region:
+    """Region ``name``: the synthetic demo, or a pack's cached bundle (built when needed)."""
+    if name == DEMO:
+        return demo_region()
+    return bundle_io.load_bundle(_ensure_bundle(name))
+
+
+def matrix_cache_dir(name: str) -> Path:
+    """Where travel-time matrices of region ``name`` are cached (git-ignored)."""
+    if name == DEMO:
+        return settings.cache_dir(DEMO)
+    return region_cache_dir(load_pack(name))
+
+
+def region_info(name: str) -> dict[str, Any]:
+    """What the bundle of region ``name`` holds (builds it when missing)."""
+    return bundle_io.read_info(_ensure_bundle(name))
+
+
+def fetch_region(name: str, dest: Path | None = None) -> Path:
+    """Download the inputs of region ``name`` (needs internet); see :mod:`sim.region.fetch`."""
+    pack = load_pack(name)
+    return fetch_inputs(pack, dest or pack.directory / "inputs")

@@ -1,0 +1,121 @@
+"""The region: everything the model knows about a place before a scenario is applied.
+
+A :class:`Region` is built either by :mod:`sim.region.demo` (synthetic) or from a region
+pack plus imported data (:mod:`sim.region.build`). Facts about the place (survey
+targets, places per child, seeds, provenance) travel with it, so no generic code holds
+a number about any one municipality. All coordinates are EPSG:25833 metres.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+from shapely.geometry.base import BaseGeometry
+
+from sim.domain import Line, Stop, Streets
+from sim.vocab import AreaKind, Status
+
+
+@dataclass(frozen=True)
+class Layer:
+    """Provenance of one input layer (streets, population, a facility category, ...)."""
+
+    status: Status
+    source: str
+    licence: str = ""
+    date: str = ""
+    note: str = ""
+
+
+@dataclass(frozen=True)
+class Area:
+    """A named area that growth can be placed in.
+
+    ``kind`` is ``"growth_area"`` (priority growth area), ``"station"`` (priority
+    station) or ``"other"`` (not prioritised, e.g. a dispersed-growth area).
+    ``earliest_year`` encodes rules such as *Fossum not before 2032*; ``group`` keeps
+    the plan's grouping of areas (``"Fornebu/Lysaker"``, ``"Bekkestua/Høvik"``).
+    """
+
+    name: str
+    kind: AreaKind
+    x: float
+    y: float
+    radius_m: float
+    earliest_year: int | None = None
+    status: Status = "estimated"
+    #: The plan's grouping, e.g. ``"Fornebu/Lysaker"`` (empty when none).
+    group: str = ""
+
+    @property
+    def priority(self) -> bool:
+        """True for the plan's priority growth areas and priority stations."""
+        return self.kind != "other"
+
+
+@dataclass
+class Region:
+    """All inputs of a region, before any scenario.
+
+    ``cells`` has columns ``cell_id, x, y, population, jobs`` (one row per grid cell,
+    centre coordinates); ``facilities`` has ``category, name, x, y, capacity, status``.
+    ``layers`` maps a layer name (``streets``, ``population``, ``jobs``, ``lines``,
+    ``facilities.<category>`` ...) to its provenance. ``walk_thresholds_m`` holds the
+    pack's walking thresholds per everyday function (scenario ``[goals]`` overrides them).
+    ``calibration`` holds the travel-survey targets (``mode_shares``,
+    ``trips_per_person_day``, ``car_driver_share``, ``car_passenger_share``, ``source``
+    ...); ``need_share`` the share of residents who need a place per capacity function
+    and ``places_per_facility`` the places assumed where a layer gives none.
+    """
+
+    name: str
+    streets: Streets
+    cells: pd.DataFrame
+    cell_size_m: float
+    areas: tuple[Area, ...]
+    stops: dict[str, Stop]
+    lines: tuple[Line, ...]
+    facilities: pd.DataFrame
+    boundary: BaseGeometry
+    layers: dict[str, Layer]
+    base_year: int
+    calibration: dict[str, Any] = field(default_factory=dict)
+    external_zones: pd.DataFrame = field(default_factory=pd.DataFrame)
+    inputs: dict[str, str] = field(default_factory=dict)
+    seed: int | None = None
+    walk_thresholds_m: dict[str, float] = field(default_factory=dict)
+    need_share: dict[str, float] = field(default_factory=dict)
+    places_per_facility: dict[str, float] = field(default_factory=dict)
+
+    @property
+    def synthetic(self) -> bool:
+        """True when any layer is synthetic (some numbers rest on made-up data)."""
+        return any(layer.status == "synthetic" for layer in self.layers.values())
+
+    @property
+    def data_status(self) -> str:
+        """``synthetic`` (a made-up region), ``mixed`` (some layers not real) or ``real``."""
+        if self.fully_synthetic:
+            return "synthetic"
+        return "real" if all(a.status == "real" for a in self.layers.values()) else "mixed"
+
+    @property
+    def fully_synthetic(self) -> bool:
+        """True for a made-up region such as the demo: every layer is synthetic."""
+        return all(layer.status == "synthetic" for layer in self.layers.values())
+
+    def layers_by_status(self) -> dict[str, list[str]]:
+        """Layer names grouped by status (only statuses that occur)."""
+        groups: dict[str, list[str]] = {}
+        for name, layer in sorted(self.layers.items()):
+            groups.setdefault(layer.status, []).append(name)
+        return groups
+
+    def area(self, name: str) -> Area:
+        """Look up an area by name (exact)."""
+        for area in self.areas:
+            if area.name == name:
+                return area
+        raise KeyError(name)

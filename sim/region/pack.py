@@ -1,0 +1,326 @@
+"""Region packs: the committed facts of a region (``network_data/<name>/*.toml``).
+
+A pack is one or more TOML files in ``network_data/<name>/`` merged into one
+:class:`RegionPack` (pydantic). It names the inputs, the areas, stops, lines,
+calibration targets, external zones and proxy parameters, each with its source.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.domain import Line, Stop, lonlat_to_xy
+from sim.errors import InputError
+from sim.region.model import Area, Layer
+from sim.settings import pack_search_path
+from sim.vocab import AreaKind, Mode, Status
+
+
+class _Model(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class RegionInfo(_Model):
+    name: str
+    title: str = ""
+    base_year: int
+    cell_size_m: float = 250.0
+    seed: int = Field(default=0, description="seed of every random choice of the build "
+                      "(proxy locations)")
+
+
+class PopulationColumn(_Model):
+    name: str = ""
+
+
+class Inputs(_Model):
+    boundary: list[str | list[str]]
+    population: list[str | list[str]]
+    streets: list[str | list[str]]
+    schools: list[str | list[str]] = []
+    pois: list[str | list[str]] = []
+    facilities: list[str | list[str]] = []
+    gtfs: list[str | list[str]] = []
+    optional: list[str] = []
+    population_column: PopulationColumn = PopulationColumn()
+
+
+class LayerSpec(_Model):
+    status: Status
+    source: str
+    licence: str = ""
+    date: str = ""
+    note: str = ""
+
+    def layer(self) -> Layer:
+        """As a :class:`sim.region.Layer`."""
+        return Layer(**self.model_dump())
+
+
+class Fetch(_Model):
+    boundary_query: str
+    network_type: str = "all"
+    population_url: str
+    population_note: str = ""
+    gtfs_url: str = ""
+    gtfs_note: str = ""
+
+
+class Place(_Model):
+    name: str
+    lat: float = Field(ge=-90, le=90)
+    lon: float = Field(ge=-180, le=180)
+    status: Status = "estimated"
+    note: str = ""
+
+    @property
+    def xy(self) -> tuple[float, float]:
+        """EPSG:25833 coordinates."""
+        x, y = lonlat_to_xy(self.lon, self.lat)
+        return float(x), float(y)
+
+
+class AreaSpec(Place):
+    kind: AreaKind
+    radius_m: float = Field(gt=0)
+    group: str = ""
+    earliest_year: int | None = None
+
+
+class LineSpec(_Model):
+    name: str
+    mode: Mode
+    stops: list[str] = Field(min_length=2)
+    run_times_min: list[float] | None = None
+    km: list[float] | None = None
+    speed_kmh: float | None = Field(default=None, gt=0)
+    min_per_km: float | None = Field(default=None, gt=0)
+    detour: float = Field(default=1.3, ge=1)
+    headway_peak_min: float = Field(gt=0)
+    headway_offpeak_min: float = Field(gt=0)
+    opening_year: int | None = None
+    status: Status = "estimated"
+    note: str = ""
+
+    @model_validator(mode="after")
+    def _run_times_defined(self) -> LineSpec:
+        n = len(self.stops)
+        if self.run_times_min is not None:
+            if len(self.run_times_min) != n - 1:
+                raise ValueError(f"run_times_min needs {n - 1} values")
+        elif self.km is not None:
+            if len(self.km) != n:
+                raise ValueError(f"km needs {n} values")
+            if self.speed_kmh is None and self.min_per_km is None:
+                raise ValueError("km needs speed_kmh or min_per_km")
+        elif self.speed_kmh is None:
+            raise ValueError("give run_times_min, km (+ speed) or speed_kmh")
+        return self
+
+
+class ExternalZone(Place):
+    trip_share: float = Field(ge=0, le=1)
+
+
+class JobCentre(Place):
+    jobs: float = Field(ge=0)
+    radius_m: float = Field(gt=0)
+    source: str = ""
+
+
+class Jobs(_Model):
+    total: float = Field(ge=0)
+    total_note: str = ""
+    centres: list[JobCentre] = []
+
+
+class Proxies(_Model):
+    kindergarten_count: int = Field(default=0, ge=0)
+    kindergarten_note: str = ""
+    recreation_note: str = ""
+
+
+class CapacityFacts(_Model):
+    """Who needs a place at a capacity function, from counts with their source.
+
+    ``need_share = in_need / residents``; ``places_per_facility = in_need / facilities``
+    (used where a facility layer gives no capacities).
+    """
+
+    in_need: float = Field(gt=0, description="pupils or enrolled children")
+    residents: float = Field(gt=0)
+    facilities: int = Field(gt=0)
+    source: str
+
+
+class Calibration(_Model):
+    """Travel-survey targets of the mode choice (other keys are kept as they are)."""
+
+    model_config = ConfigDict(extra="allow")
+    source: str
+    mode_shares: dict[str, float]
+    trips_per_person_day: float = Field(gt=0)
+    car_driver_share: float = Field(gt=0, le=1)
+    car_passenger_share: float = Field(ge=0, le=1)
+
+
+class LatticeSpec(_Model):
+    max_gap_m: float = Field(default=150.0, gt=0)
+    detour: float = Field(default=1.3, ge=1)
+    link_radius_m: float = Field(default=400.0, gt=0)
+    car_speed_kmh: float = Field(default=40.0, gt=0)
+
+
+class RegionPack(_Model):
+    """A region pack, merged from the pack's TOML files."""
+
+    region: RegionInfo
+    inputs: Inputs
+    layers: dict[str, LayerSpec] = {}
+    fetch: Fetch
+    osm_tags: dict[str, dict[str, list[str] | bool]] = {}
+    areas: list[AreaSpec] = []
+    local_centres: list[Place] = []
+    stops: list[Place] = []
+    lines: list[LineSpec] = []
+    calibration: Calibration
+    capacity: dict[str, CapacityFacts] = {}
+    external_zones: list[ExternalZone] = []
+    jobs: Jobs | None = None
+    proxies: Proxies = Proxies()
+    lattice: LatticeSpec = LatticeSpec()
+    walk_thresholds_m: dict[str, float] = {}
+    directory: Path = Path()
+
+    @model_validator(mode="after")
+    def _lines_use_known_stops(self) -> RegionPack:
+        names = [s.name for s in self.stops]
+        if len(set(names)) != len(names):
+            dup = sorted({n for n in names if names.count(n) > 1})
+            raise ValueError(f"duplicate stop names {dup}")
+        for line in self.lines:
+            missing = [s for s in line.stops if s not in names]
+            if missing:
+                raise ValueError(f"line {line.name!r} uses unknown stops {missing}")
+        return self
+
+    @property
+    def files(self) -> list[Path]:
+        """The pack's TOML files (part of the bundle cache key)."""
+        return sorted(self.directory.glob("*.toml"))
+
+    def area_objects(self) -> tuple[Area, ...]:
+        """Areas as :class:`sim.region.Area`."""
+        out = []
+        for a in self.areas:
+            x, y = a.xy
+            out.append(Area(name=a.name, kind=a.kind, x=x, y=y, radius_m=a.radius_m,
+                            earliest_year=a.earliest_year, status=a.status, group=a.group))
+        return tuple(out)
+
+    def stop_objects(self) -> dict[str, Stop]:
+        """Stops as :class:`sim.region.Stop` by name."""
+        return {s.name: Stop(s.name, *s.xy, status=s.status) for s in self.stops}
+
+    def line_objects(self) -> tuple[Line, ...]:
+        """Lines with run times (given, or derived from km/speed or straight distance)."""
+        stops = self.stop_objects()
+        out = []
+        for spec in self.lines:
+            if spec.run_times_min is not None:
+                times = [float(t) for t in spec.run_times_min]
+            elif spec.km is not None:
+                dkm = np.abs(np.diff(spec.km))
+                per_km = spec.min_per_km if spec.min_per_km else 60.0 / float(spec.speed_kmh)
+                times = [round(float(d * per_km), 2) for d in dkm]
+            else:
+                xy = np.array([(stops[s].x, stops[s].y) for s in spec.stops])
+                dist_km = np.hypot(*np.diff(xy, axis=0).T) * spec.detour / 1000.0
+                times = [round(float(d * 60.0 / float(spec.speed_kmh)), 2) for d in dist_km]
+            out.append(Line(name=spec.name, mode=spec.mode, stops=tuple(spec.stops),
+                            run_times_min=tuple(times),
+                            headway_peak_min=spec.headway_peak_min,
+                            headway_offpeak_min=spec.headway_offpeak_min,
+                            opening_year=spec.opening_year, status=spec.status))
+        return tuple(out)
+
+    def external_zone_frame(self) -> pd.DataFrame:
+        """External zones with columns ``name, x, y, trip_share``."""
+        rows = [(z.name, *z.xy, z.trip_share) for z in self.external_zones]
+        return pd.DataFrame(rows, columns=["name", "x", "y", "trip_share"])
+
+
+def known_regions() -> list[str]:
+    """Names of the region packs found, plus ``demo``."""
+    names = {"demo"}
+    for base in pack_search_path():
+        if base.is_dir():
+            names.update(p.parent.name for p in base.glob("*/pack.toml"))
+    return sorted(names)
+
+
+def pack_dir(name: str) -> Path:
+    """Directory of region pack ``name``; :class:`InputError` listing known ones if absent."""
+    for base in pack_search_path():
+        candidate = base / name
+        if (candidate / "pack.toml").is_file():
+            return candidate
+    raise InputError(f"unknown region {name!r} (known regions: {', '.join(known_regions())})")
+
+
+def _merge(into: dict, new: dict, path: Path) -> None:
+    for key, value in new.items():
+        if key in into and isinstance(into[key], dict) and isinstance(value, dict):
+            _merge(into[key], value, path)
+        elif key in into and isinstance(into[key], list) and isinstance(value, list):
+            into[key] = [*into[key], *value]
+        elif key in into:
+            raise InputError(f"{path}: {key}: defined in two pack files")
+        else:
+            into[key] = value
+
+
+def load_pack(name: str) -> RegionPack:
+    """Read and validate region pack ``name`` (all ``*.toml`` files of its directory)."""
+    directory = pack_dir(name)
+    raw: dict = {}
+    for path in sorted(directory.glob("*.toml")):
+        try:
+            with path.open("rb") as fh:
+                data = tomllib.load(fh)
+        except tomllib.TOMLDecodeError as exc:
+            raise InputError(f"{path}: not valid TOML ({exc})") from None
+        _merge(raw, data, path)
+    try:
+        pack = RegionPack(**raw, directory=directory)
+    except ValidationError as exc:
+        err = exc.errors()[0]
+        loc = ".".join(str(p) for p in err["loc"]) or "pack"
+        raise InputError(f"{directory}/*.toml: {loc}: {err['msg']}") from None
+    return pack
+
+
+def resolve_inputs(pack: RegionPack, source: Path) -> dict[str, list[Path]]:
+    """The input files of ``pack`` found in ``source``: first complete alternative per input.
+
+    Raises :class:`InputError` when a required input has no complete alternative.
+    """
+    found: dict[str, list[Path]] = {}
+    for key in ("boundary", "population", "streets", "schools", "pois", "facilities", "gtfs"):
+        alternatives = getattr(pack.inputs, key)
+        for alt in alternatives:
+            names = [alt] if isinstance(alt, str) else list(alt)
+            paths = [source / n for n in names]
+            if all(p.is_file() for p in paths):
+                found[key] = paths
+                break
+        else:
+            if key not in pack.inputs.optional and alternatives:
+                wanted = " | ".join(a if isinstance(a, str) else "+".join(a) for a in alternatives)
+                raise InputError(f"{source}: missing {key} input file (expected one of: {wanted})")
+    return found

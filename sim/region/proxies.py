@@ -1,0 +1,91 @@
+"""Labelled stand-ins for missing data: jobs, kindergartens and recreation areas.
+
+None of these is data. Each function says what it stands in for; the region build
+labels the layer ``proxy`` and every output made from it says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import shapely
+from shapely.geometry.base import BaseGeometry
+
+from sim.readers.facilities import empty_facilities, facility_frame
+
+
+def jobs_proxy(
+    cells: pd.DataFrame, centres: Sequence[tuple[float, float, float, float]], total: float
+) -> np.ndarray:
+    """Jobs per cell: a labelled proxy, not data.
+
+    Each centre ``(x, y, jobs, radius_m)`` spreads its jobs over the cells within
+    ``radius_m`` with Gaussian weights (sigma = radius / 2), or to the nearest cell
+    when none is that close; the remaining ``total - sum(centre jobs)`` is spread in
+    proportion to population.
+    """
+    x = cells["x"].to_numpy()
+    y = cells["y"].to_numpy()
+    jobs = np.zeros(len(cells))
+    for cx, cy, n, radius in centres:
+        d = np.hypot(x - cx, y - cy)
+        w = np.where(d <= radius, np.exp(-0.5 * (d / (radius / 2)) ** 2), 0.0)
+        if w.sum() == 0:
+            w[np.argmin(d)] = 1.0
+        jobs += n * w / w.sum()
+    rest = max(total - sum(c[2] for c in centres), 0.0)
+    pop = cells["population"].to_numpy(dtype=float)
+    if pop.sum() > 0:
+        jobs += rest * pop / pop.sum()
+    return jobs
+
+
+def kindergarten_proxy(cells: pd.DataFrame, count: int, seed: int = 0) -> pd.DataFrame:
+    """Proxy kindergartens: ``count`` population-weighted k-means centres of the cells.
+
+    Not real locations: only the count is a fact. Deterministic for a given ``seed``.
+    """
+    if count <= 0 or cells.empty:
+        return empty_facilities()
+    xy = cells[["x", "y"]].to_numpy(float)
+    w = cells["population"].to_numpy(float)
+    count = min(count, len(cells))
+    rng = np.random.default_rng(seed)
+    centres = xy[rng.choice(len(xy), size=count, replace=False, p=w / w.sum())]
+    for _ in range(30):
+        d2 = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
+        label = d2.argmin(axis=1)
+        for k in range(count):
+            members = label == k
+            if members.any() and w[members].sum() > 0:
+                centres[k] = np.average(xy[members], axis=0, weights=w[members])
+    rows = [{"category": "kindergarten", "name": f"proxy kindergarten {k + 1}", "x": cx,
+             "y": cy, "status": "proxy", "source": "population-weighted k-means of the grid"}
+            for k, (cx, cy) in enumerate(centres)]
+    return facility_frame(rows)
+
+
+def recreation_proxy(
+    cells: pd.DataFrame, boundary: BaseGeometry, cell_size: float
+) -> pd.DataFrame:
+    """Proxy recreation areas: unpopulated grid cells inside the boundary that touch a
+    populated cell (open land, parks, forest edge); not real park data."""
+    if cells.empty:
+        return empty_facilities()
+    ix = np.round(cells["x"].to_numpy() / cell_size - 0.5).astype(np.int64)
+    iy = np.round(cells["y"].to_numpy() / cell_size - 0.5).astype(np.int64)
+    populated = set(zip(ix.tolist(), iy.tolist(), strict=True))
+    candidates = {(a + dx, b + dy) for a, b in populated for dx in (-1, 0, 1)
+                  for dy in (-1, 0, 1)} - populated
+    if not candidates:
+        return empty_facilities()
+    cand = np.array(sorted(candidates), dtype=float)
+    x = (cand[:, 0] + 0.5) * cell_size
+    y = (cand[:, 1] + 0.5) * cell_size
+    inside = shapely.contains_xy(boundary, x, y)
+    rows = [{"category": "recreation", "name": "open land (proxy)", "x": xx, "y": yy,
+             "status": "proxy", "source": "unpopulated grid cells next to populated ones"}
+            for xx, yy in zip(x[inside], y[inside], strict=True)]
+    return facility_frame(rows)
