@@ -200,16 +200,12 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class _Stderr(logging.StreamHandler):  # type: ignore[type-arg]  # (stream type varies)
-    """Writes to whatever ``sys.stderr`` is at the time of each message."""
+class _Stderr(logging.StreamHandler):
+    """Writes to whatever ``sys.stderr`` is when a message comes (tests swap it)."""
 
-    @property  # type: ignore[override]  # a read-only view of the current stderr
-    def stream(self) -> Any:
-        return sys.stderr
-
-    @stream.setter
-    def stream(self, value: Any) -> None:
-        pass
+    def emit(self, record: logging.LogRecord) -> None:
+        self.stream = sys.stderr
+        super().emit(record)
 
 
 def _configure_logging(quiet: bool, verbose: bool) -> None:

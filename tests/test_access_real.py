@@ -5,7 +5,7 @@ from __future__ import annotations
 import networkx as nx
 import numpy as np
 import pytest
-from conftest_data import DATA, baerum_module_env, baerum_region  # noqa: F401
+from fixtures.baerum import DATA
 
 from sim.graph import Graph, multi_source
 from sim.readers.osm import edge_modes, graph_from_osm, streets_from_graph
@@ -25,7 +25,7 @@ def osm():
 
 
 @pytest.fixture(scope="module")
-def region(baerum_region):  # noqa: F811
+def region(baerum_region):
     return baerum_region
 
 

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from chromium_check import check_report_in_chromium
-from conftest_data import DATA, baerum_module_env  # noqa: F401
+from fixtures.baerum import DATA
 
 from sim.cli import main
 
@@ -19,13 +19,14 @@ REPO = Path(__file__).resolve().parents[1]
 SCENARIOS = ("baseline_2023", "arealstrategi_2040", "spredt_2040", "fornebubanen_forsinket",
              "hoyfrekvent_buss", "fossum_tidlig")
 
-pytestmark = pytest.mark.skipif(
+#: End-to-end runs of the six Bærum scenarios (still run by plain `pytest`).
+pytestmark = [pytest.mark.slow, pytest.mark.skipif(
     DATA is None, reason="shared real data directory (../shared/data, $BAERUM_SIM_DATA) absent"
-)
+)]
 
 
 @pytest.fixture(scope="module")
-def env(baerum_module_env):  # noqa: F811
+def env(baerum_module_env):
     return baerum_module_env
 
 
@@ -123,14 +124,15 @@ capacity = 600
 """
 
 
-def test_fornebu_homes_without_school_squeeze_capacity(env, tmp_path) -> None:
-    results = {}
-    for name, extra in (("without", ""), ("with", NEW_SCHOOL)):
-        path = tmp_path / f"{name}.toml"
-        path.write_text(SCHOOL_SQUEEZE.format(name=name) + extra, encoding="utf-8")
-        assert main(["run", str(path), "--out", str(tmp_path / name), "--quiet"]) == 0
-        summary = json.loads((tmp_path / name / "summary.json").read_text())
-        results[name] = summary["access"]["school"]["capacity"]
+def test_fornebu_homes_without_school_squeeze_capacity(env) -> None:
+    from test_access import school_capacity
+
+    from sim.region.load import load_region
+
+    region = load_region("baerum")
+    results = {name: school_capacity(region, SCHOOL_SQUEEZE.format(name=name) + extra, 2030)
+               for name, extra in (("without", ""), ("with", NEW_SCHOOL))}
+    assert results["with"]["places"] == results["without"]["places"] + 600
     assert results["with"]["places_per_person_in_need"] > results["without"][
         "places_per_person_in_need"]
     assert results["with"]["share_of_need_covered"] > results["without"]["share_of_need_covered"]

@@ -20,6 +20,9 @@ from sim.output.compare_tables import (
 )
 from sim.output.summary import read_summary
 
+#: End-to-end: whole scenario runs through the CLI (still run by plain `pytest`).
+pytestmark = pytest.mark.slow
+
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 
 

@@ -7,7 +7,6 @@ import time
 
 import numpy as np
 import pytest
-from conftest_data import baerum_env  # noqa: F401
 
 from sim.cli import main
 from sim.errors import InputError
@@ -19,13 +18,13 @@ PRIORITY_STATIONS = ["Østerås", "Eiksmarka", "Haslum", "Gjettum", "Stabekk", "
 
 
 @pytest.fixture
-def info(baerum_env, capsys) -> dict:  # noqa: F811
+def info(baerum_env, capsys) -> dict:
     capsys.readouterr()
     assert main(["data", "info", "baerum", "--json"]) == 0
     return json.loads(capsys.readouterr().out)
 
 
-def test_import_is_fast(baerum_env):  # noqa: F811
+def test_import_is_fast(baerum_env):
     assert baerum_env["import_seconds"] < 120
 
 
@@ -60,13 +59,13 @@ def test_schools_areas_and_labels(info):
     assert "jobs" in info["not_real"]
 
 
-def test_info_text(baerum_env, capsys):  # noqa: F811
+def test_info_text(baerum_env, capsys):
     assert main(["data", "info", "baerum"]) == 0
     out = capsys.readouterr().out
     assert "128,225" in out and "191.9 km²" in out and "[proxy]" in out
 
 
-def test_loaded_region(baerum_env):  # noqa: F811
+def test_loaded_region(baerum_env):
     from sim.region.load import load_region
 
     t0 = time.perf_counter()
@@ -109,7 +108,7 @@ def test_loaded_region(baerum_env):  # noqa: F811
     assert 240_000 < xmin < xmax < 270_000 and 6_640_000 < ymin < ymax < 6_665_000
 
 
-def test_bundle_is_reused(baerum_env, capsys):  # noqa: F811
+def test_bundle_is_reused(baerum_env, capsys):
     manifest = baerum_env["bundle"] / "manifest.json"
     before = manifest.stat().st_mtime_ns
     assert main(["data", "import", "baerum", "--verbose"]) == 0
@@ -127,7 +126,7 @@ def test_unknown_region_lists_known(capsys):
     assert len(err.strip().splitlines()) == 1 and "baerum" in err
 
 
-def test_pack_change_rebuilds(baerum_env, tmp_path, monkeypatch):  # noqa: F811
+def test_pack_change_rebuilds(baerum_env, tmp_path, monkeypatch):
     import shutil
 
     from sim.region.load import load_region

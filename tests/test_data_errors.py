@@ -9,7 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pytest
 import shapely
-from conftest_data import DATA, baerum_env  # noqa: F401
+from fixtures.baerum import DATA
 
 from sim.cli import main
 from sim.settings import NETWORK_DATA_DIR
@@ -19,7 +19,7 @@ SOURCES = ["baerum_boundary_2024.geojson", "ssb_pop250m_2023_akershus.gpkg",
 
 
 @pytest.fixture
-def src(tmp_path: Path, baerum_env) -> Path:  # noqa: F811
+def src(tmp_path: Path, baerum_env) -> Path:
     """A source directory of symlinks to the real inputs, to be broken by a test."""
     d = tmp_path / "src"
     d.mkdir()
@@ -45,20 +45,20 @@ def _run_failing(args: list[str], bundle: Path, capsys) -> str:
     return lines[0]
 
 
-def test_missing_file(src, baerum_env, capsys):  # noqa: F811
+def test_missing_file(src, baerum_env, capsys):
     (src / "baerum_boundary_2024.geojson").unlink()
     line = _run_failing(["data", "import", "baerum", "--from", str(src)],
                         baerum_env["bundle"], capsys)
     assert "boundary" in line and "baerum_boundary_2024.geojson" in line
 
 
-def test_missing_directory(tmp_path, baerum_env, capsys):  # noqa: F811
+def test_missing_directory(tmp_path, baerum_env, capsys):
     line = _run_failing(["data", "import", "baerum", "--from", str(tmp_path / "nope")],
                         baerum_env["bundle"], capsys)
     assert "not found" in line
 
 
-def test_population_without_column(src, baerum_env, capsys):  # noqa: F811
+def test_population_without_column(src, baerum_env, capsys):
     gdf = gpd.GeoDataFrame({"foo": [1, 2]}, geometry=[shapely.Point(256000, 6650000),
                                                       shapely.Point(256250, 6650000)],
                            crs="EPSG:25833")
@@ -68,7 +68,7 @@ def test_population_without_column(src, baerum_env, capsys):  # noqa: F811
     assert "population.gpkg" in line and "pop_tot" in line
 
 
-def test_layer_without_crs(src, baerum_env, capsys):  # noqa: F811
+def test_layer_without_crs(src, baerum_env, capsys):
     gdf = gpd.GeoDataFrame({"pop_tot": [1, 2]}, geometry=[shapely.Point(256000, 6650000),
                                                           shapely.Point(256250, 6650000)])
     with pytest.warns(UserWarning, match="crs"):
@@ -81,7 +81,7 @@ def test_layer_without_crs(src, baerum_env, capsys):  # noqa: F811
 @pytest.mark.parametrize("features", [[], [{"type": "Feature", "properties": {},
                                             "geometry": {"type": "Polygon",
                                                          "coordinates": []}}]])
-def test_empty_boundary(src, baerum_env, capsys, features):  # noqa: F811
+def test_empty_boundary(src, baerum_env, capsys, features):
     (src / "boundary.geojson").write_text(json.dumps(
         {"type": "FeatureCollection", "features": features}))
     line = _run_failing(["data", "import", "baerum", "--from", str(src)],
@@ -89,7 +89,7 @@ def test_empty_boundary(src, baerum_env, capsys, features):  # noqa: F811
     assert "boundary.geojson" in line
 
 
-def test_truncated_pbf(src, tmp_path, baerum_env, monkeypatch, capsys):  # noqa: F811
+def test_truncated_pbf(src, tmp_path, baerum_env, monkeypatch, capsys):
     # a copy of the pack whose streets input is a PBF file
     packs = tmp_path / "packs"
     shutil.copytree(NETWORK_DATA_DIR / "baerum", packs / "baerum",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from conftest_data import DATA, needs_data
+from fixtures.baerum import DATA, needs_data
 
 from sim.readers.osm import (
     car_speed_kmh,

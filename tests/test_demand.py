@@ -58,8 +58,6 @@ def test_trip_totals(case) -> None:
     assert sum(v["trips"] for v in d.by_area.values()) == pytest.approx(expected)
     for dist in d.length_distribution.values():
         assert sum(dist.values()) == pytest.approx(1.0)
-    # car vehicle-km = driver trips × road distance, by hand
-    assert d.car_vkm > 0
     assert d.car_split["car_driver"] + d.car_split["car_passenger"] == pytest.approx(
         d.mode_shares["car"])
 
@@ -124,3 +122,37 @@ def test_facility_zone_sums_conserve_totals(case, demo_region) -> None:
     first = schools.iloc[0]
     cell = np.argmin(np.hypot(demo_region.cells.x - first.x, demo_region.cells.y - first.y))
     assert count[case.zones.cell_zone[cell]] >= 1
+
+
+def test_one_zone_by_hand() -> None:
+    """One zone, no destinations elsewhere: trips, mode shares and car-km by hand."""
+    from sim.model.demand import DemandInputs
+    from sim.model.skims import TravelTimes
+    from sim.params import ModelParams
+
+    one = np.ones((1, 1))
+    tt = TravelTimes(n_internal=1, walk_min=10 * one, bike_min=5 * one, car_min=3 * one,
+                     car_km=2 * one, car_terminal_min=one, parking_nok=np.zeros(1),
+                     pt_gen_min=np.inf * one, pt_ivt_min=np.nan * one,
+                     pt_wait_min=np.nan * one, pt_walk_min=np.nan * one,
+                     pt_boardings=np.nan * one, pt_km=np.nan * one)
+    quantities = ("residents", "jobs", "school_places", "kindergarten_places", "grocery",
+                  "recreation")
+    inputs = DemandInputs(residents=np.array([100.0]),
+                          attraction={k: np.ones(1) for k in quantities},
+                          external_share=np.zeros(0), trips_per_person=3.0,
+                          area=np.array(["a"]))
+    p = ModelParams()
+    ascs = {"bike": -1.0, "pt": 0.0, "car_driver": 0.5, "car_passenger": -2.0}
+    b = p.beta_time_per_min
+    u = {"walk": b * p.walk_weight * 10, "bike": -1.0 + b * p.bike_weight * 5,
+         "car_driver": 0.5 + b * 4 + p.beta_cost_per_nok * p.car_cost_nok_per_km * 2,
+         "car_passenger": -2.0 + b * 4}
+    total = sum(np.exp(v) for v in u.values())
+    share = {m: np.exp(v) / total for m, v in u.items()}
+    d = demand_from_travel_times(tt, inputs, p, ascs, 2030)
+    assert d.trips["pt"] == 0
+    for mode, expected in share.items():
+        assert d.trips[mode] == pytest.approx(300 * expected, rel=1e-12)
+    assert d.car_vkm == pytest.approx(300 * share["car_driver"] * 2.0, rel=1e-12)
+    assert d.mode_shares["car"] == pytest.approx(share["car_driver"] + share["car_passenger"])

@@ -13,6 +13,9 @@ from sim.cli import main
 from sim.output.summary import VOLATILE_KEYS
 from sim.scenario.schema import scenario_from_file
 
+#: End-to-end: whole scenario runs through the CLI (still run by plain `pytest`).
+pytestmark = pytest.mark.slow
+
 REPO = Path(__file__).resolve().parents[1]
 
 

@@ -17,6 +17,9 @@ from chromium_check import check_report_in_chromium
 from sim.cli import main
 from sim.output.diff import diff_summaries
 
+#: End-to-end: whole scenario runs through the CLI (still run by plain `pytest`).
+pytestmark = pytest.mark.slow
+
 SCENARIOS = Path(__file__).resolve().parents[1] / "scenarios"
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 LABELS = (

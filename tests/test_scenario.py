@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from sim.cli import main
-from sim.scenario.schema import scenario_from_file
+from sim.scenario.schema import scenario_from_file, scenario_from_text
 
 REPO = Path(__file__).resolve().parents[1]
 
@@ -34,38 +34,35 @@ def test_demo_scenarios_validate(capsys: pytest.CaptureFixture[str]) -> None:
     assert "ok" in capsys.readouterr().out
 
 
-def test_unknown_key(tmp_path, capsys, demo_scenario_text) -> None:
-    text = demo_scenario_text.replace("[goals]", "[goals]\nplacment_share = 0.8")
-    line = _run_bad(tmp_path, capsys, text)
-    assert "goals.placment_share" in line and "unknown key" in line and "bad.toml" in line
+#: Broken variants of scenarios/demo.toml: (text replaced, replacement, words of the line).
+BAD_EDITS = [
+    ("[goals]", "[goals]\nplacment_share = 0.8",
+     ("goals.placment_share", "unknown key", "bad.toml")),
+    ('area = "Sentrum"', 'area = "Sentrumm"',
+     ("growth[0].area", "'Sentrumm'", "did you mean 'Sentrum'")),
+    ("dwellings = 3500", "dwellings = -3500",
+     ("growth[0].dwellings", "greater than or equal to 0")),
+    ("from_year = 2024\nto_year = 2040", "from_year = 2040\nto_year = 2024",
+     ("growth[0]", "to_year 2024 is before from_year 2040")),
+    ("target_years = [2030, 2040]", "target_years = [2040, 2030]",
+     ("scenario", "strictly increasing")),
+    ("target_years = [2030, 2040]", "target_years = [2020]",
+     ("scenario", "must not come before base_year 2023")),
+    ("base_year = 2023\n", "", ("scenario.base_year: required field is missing",)),
+    ('category = "school"', 'category = "skole"',
+     ("facilities[0].category", "unknown category 'skole'")),
+    ("[goals]", '[[transit.change_headway]]\nline = "Linje Q"\nheadway_peak_min = 5\n'
+     "from_year = 2030\n\n[goals]",
+     ("transit.change_headway[0].line", "unknown line 'Linje Q'")),
+]
 
 
-def test_unknown_area_suggests_nearest(tmp_path, capsys, demo_scenario_text) -> None:
-    text = demo_scenario_text.replace('area = "Sentrum"', 'area = "Sentrumm"')
-    line = _run_bad(tmp_path, capsys, text)
-    assert "growth[0].area" in line and "'Sentrumm'" in line and "did you mean 'Sentrum'" in line
-
-
-def test_negative_amount(tmp_path, capsys, demo_scenario_text) -> None:
-    text = demo_scenario_text.replace("dwellings = 3500", "dwellings = -3500")
-    line = _run_bad(tmp_path, capsys, text)
-    assert "growth[0].dwellings" in line and "greater than or equal to 0" in line
-
-
-def test_years_out_of_order(tmp_path, capsys, demo_scenario_text) -> None:
-    text = demo_scenario_text.replace("from_year = 2024\nto_year = 2040",
-                                      "from_year = 2040\nto_year = 2024", 1)
-    line = _run_bad(tmp_path, capsys, text)
-    assert "growth[0]" in line and "to_year 2024 is before from_year 2040" in line
-
-
-def test_target_years_before_base_year(tmp_path, capsys, demo_scenario_text) -> None:
-    text = demo_scenario_text.replace("target_years = [2030, 2040]", "target_years = [2040, 2030]")
-    line = _run_bad(tmp_path, capsys, text)
-    assert "scenario" in line and "strictly increasing" in line
-    text = demo_scenario_text.replace("target_years = [2030, 2040]", "target_years = [2020]")
-    line = _run_bad(tmp_path, capsys, text)
-    assert "scenario" in line and "must not come before base_year 2023" in line
+@pytest.mark.parametrize(("old", "new", "words"), BAD_EDITS)
+def test_bad_scenario_is_one_line(tmp_path, capsys, demo_scenario_text, old: str, new: str,
+                                  words: tuple[str, ...]) -> None:
+    assert old in demo_scenario_text
+    line = _run_bad(tmp_path, capsys, demo_scenario_text.replace(old, new, 1))
+    assert all(w in line for w in words), line
 
 
 def test_missing_file(tmp_path, capsys) -> None:
@@ -78,27 +75,6 @@ def test_missing_file(tmp_path, capsys) -> None:
 def test_not_toml(tmp_path, capsys) -> None:
     line = _run_bad(tmp_path, capsys, "[scenario\nname=")
     assert "not valid TOML" in line
-
-
-def test_missing_required_field(tmp_path, capsys, demo_scenario_text) -> None:
-    text = demo_scenario_text.replace("base_year = 2023\n", "")
-    line = _run_bad(tmp_path, capsys, text)
-    assert "scenario.base_year: required field is missing" in line
-
-
-def test_unknown_line_in_headway_change(tmp_path, capsys, demo_scenario_text) -> None:
-    text = demo_scenario_text + (
-        '\n[[transit.change_headway]]\nline = "Linje Q"\nheadway_peak_min = 5\nfrom_year = 2030\n'
-    )
-    # the [[transit.change_headway]] table must sit before [goals]; TOML allows it anywhere
-    line = _run_bad(tmp_path, capsys, text)
-    assert "transit.change_headway[0].line" in line and "unknown line 'Linje Q'" in line
-
-
-def test_unknown_facility_category(tmp_path, capsys, demo_scenario_text) -> None:
-    text = demo_scenario_text.replace('category = "school"', 'category = "skole"')
-    line = _run_bad(tmp_path, capsys, text)
-    assert "facilities[0].category" in line and "unknown category 'skole'" in line
 
 
 def test_validate_bad_file_exit_2(tmp_path, capsys, demo_scenario_text) -> None:
@@ -115,3 +91,20 @@ def test_placement_build_out_is_linear() -> None:
     assert placement.share_built_by(2024) == pytest.approx(1 / 17)
     assert placement.share_built_by(2040) == 1
     assert placement.share_built_by(2050) == 1
+
+
+def test_model_table_overrides_any_parameter(tmp_path, capsys, demo_scenario_text) -> None:
+    """Every model constant is a ``[model]`` field; bad values give one line."""
+    text = demo_scenario_text.replace("[goals]", "[model]\nk_nearest = 1\n"
+                                      "gravity_beta_per_km = 0.8\n"
+                                      "car_terminal_min = { other = 2.0 }\n\n[goals]")
+    model = scenario_from_text(text, Path("x.toml")).model
+    assert model.k_nearest == 1 and model.gravity_beta_per_km == 0.8
+    assert model.car_terminal_min == {"growth_area": 6.0, "station": 3.0, "other": 2.0}
+    bad = demo_scenario_text.replace("[goals]", "[model.purposes.work]\nshare = 0.5\n"
+                                     "attraction = { jobs = 1.0 }\n\n[goals]")
+    path = tmp_path / "bad.toml"
+    path.write_text(bad, encoding="utf-8")
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err
+    assert "model: purpose shares must sum to 1" in err and err.count("\n") == 1

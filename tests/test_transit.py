@@ -6,7 +6,7 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from conftest_data import DATA, baerum_module_env, baerum_region  # noqa: F401
+from fixtures.baerum import DATA
 
 from sim.graph import many_to_many_sums
 from sim.model.network import nearest_nodes, network_from_region
@@ -21,7 +21,7 @@ pytestmark = pytest.mark.skipif(
 
 
 @pytest.fixture(scope="module")
-def baerum(baerum_region):  # noqa: F811
+def baerum(baerum_region):
     plan = scenario_from_file(REPO / "scenarios" / "arealstrategi_2040.toml")
     return baerum_region, plan
 

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from sim.graph import _ch
+from sim.graph._ch import build_ch
 
 __all__ = ["Graph"]
 
@@ -110,6 +110,14 @@ def _check_cutoff(cutoff: float) -> float:
 
 def _index_dtype(n_nodes: int) -> type[np.integer[Any]]:
     return np.int32 if n_nodes <= _INT32_MAX else np.int64
+
+
+def _csr_order(tail: IntArray, head: IntArray, n: int) -> tuple[IntArray, IntArray]:
+    """Arc order of a CSR graph (by tail, then head; stable) and its ``indptr``."""
+    order = np.lexsort((head, tail))
+    indptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(tail, minlength=n), out=indptr[1:])
+    return order, indptr
 
 
 @dataclass(frozen=True, eq=False)
@@ -277,10 +285,7 @@ class Graph:
             wts = np.concatenate([wts, wts[keep]])
             if arcs is not None:
                 arcs = np.concatenate([arcs, arcs[keep]])
-        order = np.lexsort((dst, src))
-        counts = np.bincount(src, minlength=n)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
+        order, indptr = _csr_order(src, dst, n)
         return cls(
             indptr=indptr,
             indices=dst[order].astype(_index_dtype(n)),
@@ -308,14 +313,7 @@ class Graph:
         weight : str or None, default "length"
             Edge attribute holding the weight; ``None`` gives every edge weight 1.
 
-        Returns
-        -------
-        Graph
-
-        Raises
-        ------
-        ValueError
-            If an edge lacks the weight attribute or a weight is invalid.
+        A missing weight attribute or an invalid weight raises ``ValueError``.
         """
         nodes = list(G.nodes)
         index = {node: i for i, node in enumerate(nodes)}
@@ -369,7 +367,7 @@ class Graph:
         if self not in _CH_CACHE:
             if witness_limit < 1:
                 raise ValueError(f"witness_limit must be >= 1, got {witness_limit}")
-            arrays = _ch.build_ch(self.indptr, self.indices, self.weights, int(witness_limit))
+            arrays = build_ch(self.indptr, self.indices, self.weights, int(witness_limit))
             _CH_CACHE[self] = _CH(*arrays)
         return self
 
@@ -388,11 +386,7 @@ class Graph:
             return self
         n = self.n_nodes
         tails = np.repeat(np.arange(n, dtype=np.int64), np.diff(self.indptr))
-        heads = self.indices.astype(np.int64)
-        order = np.lexsort((tails, heads))
-        counts = np.bincount(heads, minlength=n)
-        indptr = np.zeros(n + 1, dtype=np.int64)
-        np.cumsum(counts, out=indptr[1:])
+        order, indptr = _csr_order(self.indices.astype(np.int64), tails, n)
         return Graph(
             indptr=indptr,
             indices=tails[order].astype(self.indices.dtype),

@@ -57,8 +57,8 @@ def grid_graph(
         raise ValueError("drop and diagonals must be fractions in [0, 1]")
     rng = np.random.default_rng(seed)
     n = nx * ny
-    col, row = np.meshgrid(np.arange(nx), np.arange(ny))
-    col, row = col.ravel(), row.ravel()
+    cols, rows = np.meshgrid(np.arange(nx), np.arange(ny))
+    col, row = cols.ravel(), rows.ravel()
     x = _X0 + col * spacing + rng.uniform(-jitter, jitter, n) * spacing
     y = _Y0 + row * spacing + rng.uniform(-jitter, jitter, n) * spacing
     ids = np.arange(n).reshape(ny, nx)
@@ -79,10 +79,7 @@ def grid_graph(
 
 
 def random_geometric_graph(
-    n: int,
-    radius: float,
-    size: float = 1000.0,
-    directed: bool = False,
+    n: int, radius: float, *, size: float = 1000.0, directed: bool = False,
     seed: int | None = 0,
 ) -> Graph:
     """Random geometric graph: ``n`` uniform points in a square, edges between close pairs.

@@ -24,14 +24,15 @@ array([[0. , 1. , 3.5, inf]])
 from __future__ import annotations
 
 import math
-from typing import Literal
+from typing import Literal, cast
 
 import numpy as np
 import numpy.lib.recfunctions as rfn
 import numpy.typing as npt
 from numba import get_num_threads
 
-from sim.graph import _ch, _dijkstra
+import sim.graph._ch as _ch
+import sim.graph._dijkstra as _dijkstra
 from sim.graph.csr import (
     _CH_CACHE,
     FloatArray,
@@ -185,10 +186,10 @@ def k_nearest(
     return _dijkstra.k_nearest(graph.indptr, graph.indices, graph.weights, src, off, int(k), c)
 
 
-def _check_method(method: str) -> str:
+def _check_method(method: str) -> Method:
     if method not in _METHODS:
         raise ValueError(f"method must be one of {_METHODS}, got {method!r}")
-    return method
+    return cast(Method, method)
 
 
 def _phast(
@@ -340,7 +341,33 @@ def many_to_many(
             stop = min(start + int(chunk_size), org.size)
             _phast(graph, org[start:stop], dst, c, out[start:stop])
         return out
-    # linked list of destination positions per node: head[node] -> next[pos] -> ...
+    head, nxt, n_targets = _target_lists(dst, n)
+    for start in range(0, org.size, int(chunk_size)):
+        stop = min(start + int(chunk_size), org.size)
+        _dijkstra.many_to_many(graph.indptr, graph.indices, graph.weights, org[start:stop],
+                               head, nxt, n_targets, c, out[start:stop], get_num_threads())
+    return out
+
+
+def _arc_matrix(arc_values: ArrayLike, n_arcs: int) -> tuple[FloatArray, np.dtype | None]:
+    """Per-arc values as a contiguous float matrix ``[n_arcs, k]``, and the structured
+    dtype they came in (None for a plain matrix)."""
+    dtype = arc_values.dtype if isinstance(arc_values, np.ndarray) else None
+    if isinstance(arc_values, np.ndarray) and dtype is not None and dtype.names is not None:
+        values = np.ascontiguousarray(rfn.structured_to_unstructured(arc_values, np.float64))
+    else:
+        dtype = None
+        values = np.ascontiguousarray(np.asarray(arc_values, dtype=np.float64))
+    if values.ndim != 2 or values.shape[0] != n_arcs:
+        raise ValueError(f"arc_values must have shape (n_arcs={n_arcs}, k), got {values.shape}")
+    if not np.isfinite(values).all():
+        raise ValueError("arc_values must be finite")
+    return values, dtype
+
+
+def _target_lists(dst: IntArray, n: int) -> tuple[IntArray, IntArray, int]:
+    """Linked lists of destination positions per node (``head[node] -> nxt[pos] -> ...``)
+    and the number of distinct destination nodes."""
     order = np.argsort(dst, kind="stable")
     sorted_nodes = dst[order]
     first = np.ones(dst.size, dtype=bool)
@@ -350,22 +377,7 @@ def many_to_many(
     nxt = np.full(dst.size, -1, dtype=np.int64)
     same_next = ~first[1:]
     nxt[order[:-1][same_next]] = order[1:][same_next]
-    n_targets = int(first.sum())
-    for start in range(0, org.size, int(chunk_size)):
-        stop = min(start + int(chunk_size), org.size)
-        _dijkstra.many_to_many(
-            graph.indptr,
-            graph.indices,
-            graph.weights,
-            org[start:stop],
-            head,
-            nxt,
-            n_targets,
-            c,
-            out[start:stop],
-            get_num_threads(),
-        )
-    return out
+    return head, nxt, int(first.sum())
 
 
 def many_to_many_sums(
@@ -375,7 +387,7 @@ def many_to_many_sums(
     arc_values: ArrayLike,
     flows: ArrayLike | None = None,
     cutoff: float = math.inf,
-) -> tuple[FloatArray, FloatArray]:
+) -> tuple[FloatArray, np.ndarray]:
     """Distances, and sums of per-arc values along the shortest paths.
 
     Used to split a generalised public transport time into its parts (walking,
@@ -383,10 +395,8 @@ def many_to_many_sums(
 
     Parameters
     ----------
-    graph : Graph
-        The network.
-    origins, destinations : array_like of int
-        Node ids; duplicates are allowed.
+    graph, origins, destinations
+        As in :func:`many_to_many`.
     arc_values : numpy.ndarray
         Values per arc in the graph's arc order: a structured array of ``n_arcs``
         rows (e.g. :attr:`Graph.arcs` or a selection of its fields), or a float
@@ -416,17 +426,7 @@ def many_to_many_sums(
     n = graph.n_nodes
     org = _as_int_ids(origins, "origins", n)
     dst = _as_int_ids(destinations, "destinations", n)
-    fields = None if not isinstance(arc_values, np.ndarray) else arc_values.dtype
-    if fields is not None and fields.names is not None:
-        values = np.ascontiguousarray(rfn.structured_to_unstructured(arc_values, np.float64))
-    else:
-        fields = None
-        values = np.ascontiguousarray(np.asarray(arc_values, dtype=np.float64))
-    if values.ndim != 2 or values.shape[0] != graph.n_arcs:
-        raise ValueError(
-            f"arc_values must have shape (n_arcs={graph.n_arcs}, k), got {values.shape}")
-    if not np.isfinite(values).all():
-        raise ValueError("arc_values must be finite")
+    values, fields = _arc_matrix(arc_values, graph.n_arcs)
     c = _check_cutoff(cutoff)
     k = values.shape[1]
     is_target = np.zeros(n, dtype=np.bool_)
@@ -447,6 +447,6 @@ def many_to_many_sums(
                                     dst, is_target, int(is_target.sum()), flow, c, out_dist,
                                     out_sums, out_flow, get_num_threads())
     sums = out_sums if flows is None else out_flow
-    if fields is not None:
+    if fields is not None and fields.names is not None:
         sums = rfn.unstructured_to_structured(sums, np.dtype([(f, "f8") for f in fields.names]))
     return out_dist, sums

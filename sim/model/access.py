@@ -110,13 +110,12 @@ def _weighted_share(mask: np.ndarray, weights: np.ndarray) -> float:
 
 
 def _capacities(fac: pd.DataFrame, default: float) -> tuple[np.ndarray, str]:
-    """Facility capacities; missing ones filled with an estimate, and which was used."""
+    """Facility capacities, missing ones set to the region's places per facility, and
+    whether they were ``given``, ``estimated`` or ``partly estimated``."""
     cap = fac.capacity.to_numpy(float)
-    if np.isnan(cap).all():
-        return np.full(cap.size, default), "estimated"
-    if np.isnan(cap).any():
-        return np.where(np.isnan(cap), np.nanmedian(cap), cap), "partly estimated"
-    return cap, "given"
+    missing = np.isnan(cap)
+    source = "estimated" if missing.all() else "partly estimated" if missing.any() else "given"
+    return np.where(missing, default, cap), source
 
 
 def two_step_fca(
@@ -195,38 +194,37 @@ def access_from_network(
     out["within_transit_hf"] = out["dist_transit_hf"] <= thresholds["transit_stop"]
     table = pd.DataFrame(out, index=cells.index)
 
-    weights = {"existing": np.asarray(existing, float), "new": np.asarray(new, float),
-               "everyone": everyone}
+    groups = _groups(table, {"existing": np.asarray(existing, float),
+                             "new": np.asarray(new, float), "everyone": everyone})
+    far = table.far_from_network.to_numpy()
+    transit = {
+        "share_within_any_stop": _weighted_share(table.within_transit_stop.to_numpy(), everyone),
+        "share_within_hf_stop": _weighted_share(table.within_transit_hf.to_numpy(), everyone),
+        "n_stops": int((facilities.category == "transit_stop").sum()), "n_hf_stops": len(hf),
+        "cells_far_from_network": int(far.sum()),
+        "residents_far_from_network": float(everyone[far].sum()),
+    }
+    return Access(year=year, cells=table, thresholds=dict(thresholds),
+                  share_within={f: measures[f]["share_within"] for f in EVERYDAY_FUNCTIONS},
+                  basket_share=groups["everyone"]["basket_share"], groups=groups,
+                  measures=measures, transit=transit)
+
+
+def _groups(table: pd.DataFrame, weights: dict[str, np.ndarray]) -> dict[str, dict]:
+    """Per population group: residents, basket share, share within per function, and the
+    distribution of the number of functions within reach (``k_of_m``)."""
     m = len(EVERYDAY_FUNCTIONS)
-    groups = {}
-    for group, w in weights.items():
-        total = float(w.sum())
-        groups[group] = {
-            "residents": total,
+    n_within = table.n_within.to_numpy()
+    return {
+        group: {
+            "residents": float(w.sum()),
             "basket_share": _weighted_share(table.all_within.to_numpy(), w),
             "share_within": {f: _weighted_share(table[f"within_{f}"].to_numpy(), w)
                              for f in EVERYDAY_FUNCTIONS},
             "n_of_m": {f"{k}_of_{m}": _weighted_share(n_within == k, w) for k in range(m + 1)},
         }
-    far = table.far_from_network.to_numpy()
-    transit = {
-        "share_within_any_stop": _weighted_share(table.within_transit_stop.to_numpy(), everyone),
-        "share_within_hf_stop": _weighted_share(table.within_transit_hf.to_numpy(), everyone),
-        "n_stops": int((facilities.category == "transit_stop").sum()),
-        "n_hf_stops": len(hf),
-        "cells_far_from_network": int(far.sum()),
-        "residents_far_from_network": float(everyone[far].sum()),
+        for group, w in weights.items()
     }
-    return Access(
-        year=year,
-        cells=table,
-        thresholds=dict(thresholds),
-        share_within={f: measures[f]["share_within"] for f in EVERYDAY_FUNCTIONS},
-        basket_share=groups["everyone"]["basket_share"],
-        groups=groups,
-        measures=measures,
-        transit=transit,
-    )
 
 
 def _snapped(network: Network, fac: pd.DataFrame) -> tuple[np.ndarray, np.ndarray]:

@@ -25,7 +25,7 @@ def line_loads(
         return {}
     node, _ = nearest_nodes(network, x, y, "walk")
     dest = np.r_[node, network.external.node.to_numpy()] + network.n_nodes
-    arcs = network.pt.arcs
+    arcs = network.pt_arcs
     on_line = arcs["line"][:, None] == np.arange(n_lines)[None, :]
     values = np.hstack([on_line * arcs["boardings"][:, None],
                         on_line * arcs["ivt_m"][:, None] / 1000.0])

@@ -11,6 +11,7 @@ whose alternative-specific constants are calibrated to the region's travel surve
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass, field
 from itertools import pairwise
 
@@ -102,6 +103,11 @@ def _od_trips(inputs: DemandInputs, ls: np.ndarray, theta: float,
     return out
 
 
+def _total(by_purpose: dict[str, np.ndarray]) -> np.ndarray:
+    """Trips of all purposes (added in purpose order)."""
+    return functools.reduce(np.add, by_purpose.values())
+
+
 def _shares(trips_by_mode: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
     total = sum(trips_by_mode.values())
     share = {m: trips_by_mode[m] / total for m in MODES}
@@ -114,7 +120,7 @@ def mode_shares(tt: TravelTimes, inputs: DemandInputs, p: ModelParams,
                 ascs: dict[str, float]) -> dict[str, float]:
     """Trip shares of the five modes (used by the calibration)."""
     prob, ls = _mode_probabilities(_utilities(tt, p, ascs))
-    od = sum(_od_trips(inputs, ls, p.destination_theta, p.purposes).values())
+    od = _total(_od_trips(inputs, ls, p.destination_theta, p.purposes))
     trips = {m: float((od * prob[k]).sum()) for k, m in enumerate(MODES)}
     total = sum(trips.values())
     return {m: t / total for m, t in trips.items()}
@@ -126,7 +132,7 @@ def demand_from_travel_times(
     """Trips, mode shares, car vehicle-km and PT passenger-km of residents in a year."""
     prob, ls = _mode_probabilities(_utilities(tt, p, ascs))
     od_by_purpose = _od_trips(inputs, ls, p.destination_theta, p.purposes)
-    od = sum(od_by_purpose.values())
+    od = _total(od_by_purpose)
     by_mode = {m: od * prob[k] for k, m in enumerate(MODES)}
     trips = {m: float(t.sum()) for m, t in by_mode.items()}
     shares, split = _shares(trips)

@@ -8,6 +8,8 @@ every output reads.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -92,7 +94,7 @@ def placement_goal(placements: pd.DataFrame, target: float) -> PlacementGoal:
     dw_total = float(placements.dwellings.sum())
     jobs_total = float(placements.jobs.sum())
     breaks = [
-        f"{r.area}: growth from {r.from_year}, not allowed before {int(r.earliest_year)}"
+        f"{r.area}: growth from {r.from_year}, not allowed before {r.earliest_year:.0f}"
         for r in placements[placements.rule_break].itertuples()
     ]
     return PlacementGoal(
@@ -104,8 +106,15 @@ def placement_goal(placements: pd.DataFrame, target: float) -> PlacementGoal:
     )
 
 
+def _change(value: float, reference: float) -> float:
+    """Relative change; from zero it is 0 when still zero and +inf when it grew."""
+    if reference > 0:
+        return value / reference - 1.0
+    return 0.0 if value <= 0 else math.inf
+
+
 def _nullvekst_stage(reference: Demand, stage: Demand) -> NullvekstStage:
-    change = stage.car_vkm / reference.car_vkm - 1.0
+    change = _change(stage.car_vkm, reference.car_vkm)
     growth = sum(stage.trips.values()) - sum(reference.trips.values())
     green = sum(stage.trips[m] - reference.trips[m] for m in GREEN_MODES)
     return NullvekstStage(year=stage.year, car_vkm=stage.car_vkm, change=change,

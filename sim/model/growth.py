@@ -36,7 +36,8 @@ def cells_of_area(region: Region, area_name: str) -> np.ndarray:
     area = region.area(area_name)
     x, y = region.cells.x.to_numpy(), region.cells.y.to_numpy()
     inside = np.flatnonzero(np.hypot(x - area.x, y - area.y) <= area.radius_m)
-    return inside if inside.size else nearest_points(x, y, area.x, area.y)[0]
+    return inside if inside.size else nearest_points(x, y, np.array([area.x]),
+                                                     np.array([area.y]))[0]
 
 
 def growth_by_year(region: Region, scenario: Scenario, year: int) -> Growth:

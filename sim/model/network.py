@@ -56,8 +56,15 @@ class Network:
 
     @property
     def n_nodes(self) -> int:
-        """Street nodes plus external zone nodes."""
-        return len(self.node_x)
+        """Street nodes plus external zone nodes (every layer has them all)."""
+        return self.walk.n_nodes
+
+    @property
+    def pt_arcs(self) -> np.ndarray:
+        """Attributes of every arc of the public transport graph (:data:`PT_ARC`)."""
+        if self.pt.arcs is None:
+            raise ValueError("public transport graph built without arc attributes")
+        return self.pt.arcs
 
 
 def nearest_nodes(
@@ -164,9 +171,10 @@ def _stop_table(
     table["node"] = np.where(far, -1, node)
     table["snap_m"] = np.where(far, np.nan, dist)
     external = np.full(len(table), -1)
-    for i, zone in ext.iterrows():
-        d = np.hypot(table.x - zone.x, table.y - zone.y).to_numpy()
-        external[(d <= params.external_stop_radius_m) & (external < 0)] = n_street + int(i)
+    for i, (zx, zy) in enumerate(zip(ext.x.to_numpy(float), ext.y.to_numpy(float),
+                                     strict=True)):
+        d = np.hypot(table.x.to_numpy() - zx, table.y.to_numpy() - zy)
+        external[(d <= params.external_stop_radius_m) & (external < 0)] = n_street + i
     table["external"] = external
     return table
 
@@ -191,36 +199,54 @@ class _Arcs:
         self.data.append(rows)
 
 
-def _line_arcs(arcs: _Arcs, line: Line, index: int, by_name: pd.DataFrame, n: int,
-               next_node: int, params: ModelParams) -> int:
-    """Ride, board and alight arcs of one line in both directions; returns the next node.
+@dataclass(frozen=True)
+class _StopLink:
+    """Where a stop is and how it is reached: snapped street node (-1: none) with its
+    walking time, and the external zone node it serves directly (-1: none)."""
 
-    ``by_name`` is the stop table indexed by stop name.
-    """
-    speed = params.walk_speed_mps
+    x: float
+    y: float
+    node: int
+    walk_s: float
+    external: int
+
+    def access(self) -> list[tuple[int, float]]:
+        """Nodes a passenger boards from (and alights to) at this stop, with walk seconds."""
+        out = [(self.node, self.walk_s)] if self.node >= 0 else []
+        return out + ([(self.external, 0.0)] if self.external >= 0 else [])
+
+
+def _stop_links(stops: pd.DataFrame, params: ModelParams) -> dict[str, _StopLink]:
+    return {
+        name: _StopLink(float(x), float(y), int(node), float(snap) / params.walk_speed_mps,
+                        int(ext))
+        for name, x, y, node, snap, ext in zip(
+            stops.name, stops.x.to_numpy(float), stops.y.to_numpy(float),
+            stops.node.to_numpy(), stops.snap_m.to_numpy(float), stops.external.to_numpy(),
+            strict=True)
+    }
+
+
+def _line_arcs(arcs: _Arcs, line: Line, index: int, links: dict[str, _StopLink], n: int,
+               next_node: int, params: ModelParams) -> int:
+    """Ride, board and alight arcs of one line in both directions; returns the next node."""
     wait = min(line.headway_peak_min / 2, params.max_wait_min) * 60.0
     for direction in (1, -1):
         names = line.stops[::direction]
         runs = np.asarray(line.run_times_min[::direction], float) * 60.0
         pattern = np.arange(next_node, next_node + len(names))
         next_node += len(names)
-        sx = by_name.loc[list(names), "x"].to_numpy(float)
-        sy = by_name.loc[list(names), "y"].to_numpy(float)
+        sx = np.array([links[name].x for name in names])
+        sy = np.array([links[name].y for name in names])
         metres = np.hypot(np.diff(sx), np.diff(sy)) * params.pt_detour
         arcs.add(pattern[:-1], pattern[1:], line=index, ivt_s=runs, ivt_m=metres)
         for k, name in enumerate(names):
-            stop = by_name.loc[name]
-            access = []
-            if stop.node >= 0:
-                access.append((int(stop.node), float(stop.snap_m) / speed))
-            if stop.external >= 0:
-                access.append((int(stop.external), 0.0))
-            for node, walk_s in access:
+            for node, walk_s in links[name].access():
                 if k < len(names) - 1:  # board, before or after an earlier ride
-                    arcs.add(np.array([node, node + n]), pattern[k], line=index,
+                    arcs.add(np.array([node, node + n]), np.array(pattern[k]), line=index,
                              walk_s=walk_s, wait_s=wait, boardings=1.0)
                 if k > 0:  # alight into the after-boarding layer
-                    arcs.add(pattern[k], node + n, line=index, walk_s=walk_s)
+                    arcs.add(pattern[k:k + 1], np.array(node + n), line=index, walk_s=walk_s)
     return next_node
 
 
@@ -242,9 +268,9 @@ def _pt_graph(
     for tail, head in ((wu, wv), (wv, wu), (wu + n, wv + n), (wv + n, wu + n)):
         arcs.add(tail, head, walk_s=walk)
     next_node = 2 * n
-    by_name = stops.set_index("name")
+    links = _stop_links(stops, params)
     for index, line in enumerate(lines):
-        next_node = _line_arcs(arcs, line, index, by_name, n, next_node, params)
+        next_node = _line_arcs(arcs, line, index, links, n, next_node, params)
     data = np.concatenate(arcs.data)
     weight = (data["walk_s"] * params.walk_weight + data["wait_s"] * params.wait_weight
               + data["boardings"] * params.boarding_penalty_min * 60.0 + data["ivt_s"])

@@ -70,7 +70,7 @@ def _pt_matrices(
     ext_nodes = network.external.node.to_numpy()
     node, wsnap = nearest_nodes(network, x, y, "walk")
     pt_s, parts = many_to_many_sums(network.pt, node, np.r_[node, ext_nodes] + network.n_nodes,
-                                    network.pt.arcs[list(PT_PARTS)])
+                                    network.pt_arcs[list(PT_PARTS)])
     snap_s = _with_snap(np.zeros((x.size, x.size + ext_nodes.size)), wsnap,
                         ext_nodes.size) / params.walk_speed_mps
     pt_s = pt_s + snap_s * params.walk_weight

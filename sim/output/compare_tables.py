@@ -134,7 +134,7 @@ def _weighted_quantile(values: np.ndarray, weights: np.ndarray, q: float) -> flo
     x, cum = weighted_cdf(values, weights)
     if not len(x) or cum[-1] <= 0:
         return None
-    return float(x[min(np.searchsorted(cum, q), len(x) - 1)])
+    return float(x[min(int(np.searchsorted(cum, q)), len(x) - 1)])
 
 
 def access_summary(inp: CompareInput) -> dict[str, dict[str, Any]]:

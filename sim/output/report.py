@@ -432,10 +432,9 @@ def write_report(results: list[Result], out: Path, date: str,
     banner = warning_lines(results)
     for section in sections:
         for block in section.blocks:
-            target = out / block.name if isinstance(block, Figure) else None
-            if target is not None and not target.exists():
-                target.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(block.path, target)
+            if isinstance(block, Figure) and not (out / block.name).exists():
+                (out / block.name).parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(block.path, out / block.name)
     (out / "report.md").write_text(render_markdown(title, date, banner, sections),
                                    encoding="utf-8")
     html_path = out / "report.html"

@@ -167,17 +167,17 @@ class Summary(_Part):
 
     schema_version: int
     scenario: ScenarioPart
+    mode_shares: dict[str, float]
     synthetic: bool
     data_status: str
     data_note: str
-    goals: Goals
-    mode_shares: dict[str, float]
     car_split: dict[str, float]
-    demand: DemandPart
+    goals: Goals
     calibration: dict[str, Any]
+    demand: DemandPart
     elasticities: dict[str, ElasticityCheck]
-    access: dict[str, FunctionAccess]
     basket_share: Share
+    access: dict[str, FunctionAccess]
     basket: Basket
     transit_access: TransitAccess
     years: dict[str, YearPart]

@@ -48,16 +48,20 @@ def facility_frame(rows: list[dict]) -> pd.DataFrame:
                                         "opening_year": float})
 
 
-def osm_tag_keys(tag_map: TagMap) -> dict[str, list[str] | bool]:
+def osm_tag_keys(tag_map: TagMap) -> dict[str, bool | str | list[str]]:
     """All tags of a category → tags mapping, merged (osmnx ``features`` query form)."""
-    merged: dict[str, set[str] | bool] = {}
+    every: set[str] = set()  # keys where any value counts
+    values_of: dict[str, set[str]] = {}
     for tags in tag_map.values():
         for key, values in tags.items():
-            if values is True:
-                merged[key] = True
-            elif merged.get(key) is not True:
-                merged.setdefault(key, set()).update(values)  # type: ignore[union-attr]
-    return {k: (v if v is True else sorted(v)) for k, v in merged.items()}
+            if isinstance(values, bool):
+                if values:
+                    every.add(key)
+            else:
+                values_of.setdefault(key, set()).update(values)
+    merged: dict[str, bool | str | list[str]] = {k: sorted(v) for k, v in values_of.items()}
+    merged.update(dict.fromkeys(every, True))
+    return merged
 
 
 def _category_of(tags: Mapping[str, object], tag_map: TagMap) -> str | None:
@@ -66,7 +70,7 @@ def _category_of(tags: Mapping[str, object], tag_map: TagMap) -> str | None:
             value = tags.get(key)
             if value is None or (isinstance(value, float) and np.isnan(value)):
                 continue
-            if values is True or str(value) in values:
+            if values is True or (not isinstance(values, bool) and str(value) in values):
                 return category
     return None
 
@@ -85,13 +89,13 @@ def features_from_osm_file(paths: Iterable[Path | str], tag_map: TagMap) -> gpd.
                 tags = {t.k: t.v for t in obj.tags if t.k in keys}
                 if _category_of(tags, tag_map) is None:
                     continue
-                kind = "way" if obj.is_way() else "node"
+                kind = "way" if isinstance(obj, osmium.osm.Way) else "node"
                 if (kind, obj.id) in seen:
                     continue
                 seen.add((kind, obj.id))
-                if obj.is_node():
+                if isinstance(obj, osmium.osm.Node):
                     lon, lat = obj.location.lon, obj.location.lat
-                else:
+                elif isinstance(obj, osmium.osm.Way):
                     locs = [(n.location.lon, n.location.lat) for n in obj.nodes
                             if n.location.valid()]
                     if not locs:

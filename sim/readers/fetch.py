@@ -14,7 +14,7 @@ from pathlib import Path
 import geopandas as gpd
 import networkx as nx
 import osmnx as ox
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import MultiPolygon, Polygon
 
 from sim._log import progress
 from sim.errors import InputError
@@ -52,15 +52,16 @@ def boundary_from_query(query: str) -> gpd.GeoDataFrame:
     return ox.geocode_to_gdf(query)[["geometry"]]
 
 
-def streets_from_polygon(polygon: BaseGeometry, network_type: str) -> nx.MultiDiGraph:
+def streets_from_polygon(polygon: Polygon | MultiPolygon, network_type: str
+                         ) -> nx.MultiDiGraph:
     """The street graph inside ``polygon`` (WGS84) from Overpass, with the street tags."""
     with street_tags():
         return ox.graph_from_polygon(polygon, network_type=network_type, simplify=True,
                                      retain_all=True)
 
 
-def pois_from_polygon(polygon: BaseGeometry, tags: dict[str, list[str] | bool]
-                      ) -> gpd.GeoDataFrame:
+def pois_from_polygon(polygon: Polygon | MultiPolygon,
+                      tags: dict[str, bool | str | list[str]]) -> gpd.GeoDataFrame:
     """Points of interest inside ``polygon`` carrying any of ``tags``, from Overpass."""
     gdf = ox.features_from_polygon(polygon, tags=tags)
     keep = [c for c in (*tags, "name") if c in gdf.columns]

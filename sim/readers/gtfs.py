@@ -20,6 +20,7 @@ import zipfile
 from collections.abc import Iterable
 from dataclasses import replace
 from pathlib import Path
+from typing import cast
 
 import numpy as np
 import pandas as pd
@@ -235,8 +236,8 @@ def _active_pairs(feed: _Feed) -> pd.DataFrame:
         where = feed.where("calendar.txt")
         for row in cal.itertuples():
             try:
-                start = dt.datetime.strptime(row.start_date, "%Y%m%d").date()
-                end = dt.datetime.strptime(row.end_date, "%Y%m%d").date()
+                start = dt.datetime.strptime(str(row.start_date), "%Y%m%d").date()
+                end = dt.datetime.strptime(str(row.end_date), "%Y%m%d").date()
             except ValueError as exc:
                 raise InputError(f"{where}: service {row.service_id!r}: start_date/end_date "
                                  "must be YYYYMMDD") from exc
@@ -321,6 +322,44 @@ def _headway(n_departures: float, period: tuple[int, int]) -> float:
     return float((period[1] - period[0]) / n_departures) if n_departures > 0 else math.inf
 
 
+def _routes(feed: _Feed, route_types: Iterable[int] | None) -> pd.DataFrame:
+    """Routes by ``route_id`` with their ``mode`` (None: not modelled) and display ``label``."""
+    routes = feed.read("routes.txt")
+    rtype = pd.to_numeric(routes.route_type, errors="coerce")
+    if rtype.isna().any():
+        raise InputError(f"{feed.where('routes.txt')}: route_type "
+                         f"{routes.route_type[rtype.isna()].iloc[0]!r} is not an integer")
+    routes["mode"] = [mode_for_route_type(int(t)) for t in rtype]
+    if route_types is not None:
+        routes.loc[~rtype.isin(set(route_types)), "mode"] = None
+    if "route_short_name" not in routes:
+        routes["route_short_name"] = ""
+    routes["label"] = routes.route_short_name.where(routes.route_short_name != "",
+                                                    routes.route_id)
+    return routes.set_index("route_id")
+
+
+def _service_day(feed: _Feed, trips: pd.DataFrame, active: pd.DataFrame,
+                 day: dt.date | None) -> dt.date:
+    """``day`` if the feed runs trips then; else the weekday with the most trips."""
+    joined = active.join(trips.groupby("service_key").size().rename("n"), on="service_id")
+    per_day = joined.dropna().groupby("date")["n"].sum()
+    counts: dict[dt.date, float] = {cast(dt.date, d): float(n) for d, n in per_day.items()}
+    cal = feed.where("calendar.txt" if feed.has("calendar.txt") else "calendar_dates.txt")
+    if day is None:
+        weekday = {d: n for d, n in counts.items() if d.weekday() < 5}
+        pick = weekday or counts
+        if not pick:
+            raise InputError(f"{cal}: no active service on any date "
+                             "for the routes read")
+        day = min(d for d, n in pick.items() if n == max(pick.values()))
+    if counts.get(day, 0) == 0:
+        span = f"{min(counts)} to {max(counts)}" if counts else "no date"
+        raise InputError(f"{cal}: no active service on {day} "
+                         f"(the feed has service from {span})")
+    return day
+
+
 def lines_from_gtfs(
     path: str | Path,
     *,
@@ -358,20 +397,7 @@ def lines_from_gtfs(
     day = _parse_date(date)
     feed = _Feed(path)
     stations, to_station = _stations(feed)
-    routes = feed.read("routes.txt")
-    rtype = pd.to_numeric(routes.route_type, errors="coerce")
-    if rtype.isna().any():
-        raise InputError(f"{feed.where('routes.txt')}: route_type "
-                         f"{routes.route_type[rtype.isna()].iloc[0]!r} is not an integer")
-    routes["mode"] = [mode_for_route_type(int(t)) for t in rtype]
-    if route_types is not None:
-        routes.loc[~rtype.isin(set(route_types)), "mode"] = None
-    if "route_short_name" not in routes:
-        routes["route_short_name"] = ""
-    routes["label"] = routes.route_short_name.where(routes.route_short_name != "",
-                                                    routes.route_id)
-    routes = routes.set_index("route_id")
-
+    routes = _routes(feed, route_types)
     trips = feed.read("trips.txt")
     unknown = ~trips.route_id.isin(routes.index)
     if unknown.any():
@@ -381,34 +407,24 @@ def lines_from_gtfs(
     st = _stop_times(feed, set(trips.trip_id), to_station)
     trips = trips[trips.route_id.map(routes["mode"]).notna()]
     active = _active_pairs(feed)
-    stops = {row.key: Stop(row.stop_name, float(row.x), float(row.y), status="real")
-             for row in stations.itertuples()}
+    stops = {str(key): Stop(str(name), float(x), float(y), status="real")
+             for key, name, x, y in zip(stations.key, stations.stop_name, stations.x,
+                                        stations.y, strict=True)}
     if trips.empty:  # no route of a modelled mode / of the requested route_types
         return stops, ()
-    counts = active.join(trips.groupby("service_key").size().rename("n"), on="service_id")
-    counts = counts.dropna().groupby("date")["n"].sum()
-    cal = feed.where("calendar.txt" if feed.has("calendar.txt") else "calendar_dates.txt")
-    if day is None:
-        weekday = counts[[d.weekday() < 5 for d in counts.index]]
-        pick = weekday if len(weekday) else counts
-        if not len(pick):
-            raise InputError(f"{cal}: no active service on any date "
-                             "for the routes read")
-        day = min(d for d, n in pick.items() if n == pick.max())
-    if counts.get(day, 0) == 0:
-        span = f"{min(counts.index)} to {max(counts.index)}" if len(counts) else "no date"
-        raise InputError(f"{cal}: no active service on {day} "
-                         f"(the feed has service from {span})")
+    day = _service_day(feed, trips, active, day)
     trips = trips[trips.service_key.isin(set(active.service_id[active.date == day]))]
     st = st[st.trip_id.isin(trips.trip_id)]
 
     firsts = st.groupby("trip_id", sort=False).agg(pattern=("station", tuple))
     firsts = firsts.join(trips.set_index("trip_id").route_id)
     firsts["pid"] = firsts.groupby(["route_id", "pattern"]).ngroup()
-    times = dict(tuple(st.assign(pid=st.trip_id.map(firsts.pid)).groupby("pid")))
+    times = {int(cast(int, pid)): rows
+             for pid, rows in st.assign(pid=st.trip_id.map(firsts.pid)).groupby("pid")}
     lines: list[Line] = []
     for route_id, group in firsts.groupby("route_id", sort=True):
-        lines += _route_lines(routes.loc[route_id], group, times, stations, peak, offpeak)
+        route = routes.loc[[route_id]].iloc[0]
+        lines += _route_lines(route, group, times, stations, peak, offpeak)
     names: dict[str, int] = {}
     unique = []
     for line in lines:
@@ -423,7 +439,7 @@ def _route_lines(
     peak: tuple[int, int], offpeak: tuple[int, int],
 ) -> list[Line]:
     """Lines of one route: each pattern, merged with its reverse when there is one."""
-    by_pattern = {p: g for p, g in trips.groupby("pattern", sort=False)}
+    by_pattern = {cast(tuple[str, ...], p): g for p, g in trips.groupby("pattern", sort=False)}
     order = sorted(by_pattern, key=lambda p: (-len(by_pattern[p]), p))
     groups: list[tuple[tuple[str, ...], ...]] = []
     used: set[tuple[str, ...]] = set()

@@ -98,7 +98,7 @@ def _cell_size(geoms: gpd.GeoSeries, centres: np.ndarray) -> float:
     from scipy.spatial import cKDTree
 
     d, _ = cKDTree(centres).query(centres, k=2)
-    return float(np.median(d[:, 1]))
+    return float(np.median(np.asarray(d)[:, 1]))
 
 
 def cells_from_population(

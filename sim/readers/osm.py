@@ -127,7 +127,7 @@ def _keep_way(tags: osmium.osm.TagList) -> bool:
     return tags.get("area", "no") != "yes"
 
 
-def osm_xml_from_files(paths: Sequence[Path], out_path: Path) -> tuple[int, int]:
+def osm_xml_from_files(paths: Sequence[Path | str], out_path: Path) -> tuple[int, int]:
     """Write the highway ways of one or more OSM files (and their nodes) to OSM XML.
 
     Node and way ids are deduplicated across files. Returns ``(n_nodes, n_ways)``.
@@ -142,7 +142,8 @@ def osm_xml_from_files(paths: Sequence[Path], out_path: Path) -> tuple[int, int]
         try:
             processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
             for obj in processor.with_locations():
-                if not obj.is_way() or obj.id in ways or not _keep_way(obj.tags):
+                if (not isinstance(obj, osmium.osm.Way) or obj.id in ways
+                        or not _keep_way(obj.tags)):
                     continue
                 refs: list[int] = []
                 for node in obj.nodes:
@@ -187,25 +188,25 @@ def graph_from_osm(
     retain_all
         Keep all components, not only the largest one.
     """
-    paths = [Path(p) for p in paths]
-    if not paths:
+    files = [Path(p) for p in paths]
+    if not files:
         raise InputError("no OSM files given (expected at least one .osm/.osm.pbf/.graphml)")
-    for path in paths:
+    for path in files:
         if not path.is_file():
             raise InputError(f"{path}: file not found (expected an OSM extract)")
         if not _suffix_ok(path):
             raise InputError(f"{path}: unknown street file type (expected {_OSM_SUFFIXES} "
                              "or .graphml)")
-    if any(p.name.lower().endswith(".graphml") for p in paths):
-        if len(paths) != 1:
-            raise InputError(f"{paths[0]}: a GraphML street file cannot be merged with others")
+    if any(p.name.lower().endswith(".graphml") for p in files):
+        if len(files) != 1:
+            raise InputError(f"{files[0]}: a GraphML street file cannot be merged with others")
         try:
-            return ox.load_graphml(paths[0])
+            return ox.load_graphml(files[0])
         except Exception as exc:
-            raise InputError(f"{paths[0]}: not a readable osmnx GraphML file ({exc})") from None
+            raise InputError(f"{files[0]}: not a readable osmnx GraphML file ({exc})") from None
     with street_tags(), tempfile.TemporaryDirectory(prefix="baerum-sim-osm-") as tmp:
         xml = Path(tmp) / "streets.osm"
-        osm_xml_from_files(paths, xml)
+        osm_xml_from_files(files, xml)
         G = ox.graph_from_xml(xml, simplify=False, retain_all=True)
     if not retain_all:
         G = ox.truncate.largest_component(G, strongly=False)
@@ -313,7 +314,7 @@ def streets_from_graph(G: nx.MultiGraph | nx.MultiDiGraph) -> Streets:
     crs = G.graph.get("crs")
     if crs is None:
         raise InputError("street graph has no CRS (expected osmnx graph with 'crs')")
-    rows = _undirected_edges(G) if G.is_directed() else [
+    rows = _undirected_edges(G) if isinstance(G, nx.MultiDiGraph) else [
         (u, v, d) for u, v, d in G.edges(data=True) if u != v]
     if not rows:
         raise InputError("street graph has no edges (expected at least one street)")

@@ -73,8 +73,8 @@ _AREAS: list[tuple[str, AreaKind, float, float, float, int | None]] = [
 def _streets(rng: np.random.Generator) -> Streets:
     """A jittered, thinned grid with a few diagonals, arterials and a motorway."""
     nx_, ny_ = int(WIDTH / SPACING) + 1, int(HEIGHT / SPACING) + 1
-    ii, jj = np.meshgrid(np.arange(nx_), np.arange(ny_), indexing="ij")
-    ii, jj = ii.ravel(), jj.ravel()
+    gi, gj = np.meshgrid(np.arange(nx_), np.arange(ny_), indexing="ij")
+    ii, jj = gi.ravel(), gj.ravel()
     node = (ii * ny_ + jj).reshape(nx_, ny_)
     x = ii * SPACING + rng.uniform(-28, 28, ii.size)
     y = jj * SPACING + rng.uniform(-28, 28, jj.size)

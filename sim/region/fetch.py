@@ -13,8 +13,9 @@ from pathlib import Path
 
 import geopandas as gpd
 import osmnx as ox
-from shapely.geometry.base import BaseGeometry
+from shapely.geometry import MultiPolygon, Polygon
 
+from sim.errors import InputError
 from sim.readers import fetch as online
 from sim.readers.facilities import osm_tag_keys
 from sim.region.pack import RegionPack
@@ -22,9 +23,13 @@ from sim.region.pack import RegionPack
 log = logging.getLogger(__name__)
 
 
-def _polygon(boundary_file: Path) -> BaseGeometry:
+def _polygon(boundary_file: Path) -> Polygon | MultiPolygon:
     gdf = gpd.read_file(boundary_file).to_crs("EPSG:4326")
-    return gdf.geometry.union_all()
+    polygon = gdf.geometry.union_all()
+    if not isinstance(polygon, Polygon | MultiPolygon):
+        raise InputError(f"{boundary_file}: boundary is a {polygon.geom_type}, expected a "
+                         "(Multi)Polygon")
+    return polygon
 
 
 def _have(path: Path) -> bool:

@@ -80,11 +80,15 @@ def walk_components(streets: Streets) -> np.ndarray:
 
 def cell_nodes(streets: Streets, cells: pd.DataFrame) -> np.ndarray:
     """The walk-network node nearest to each cell centre (the cell's access node)."""
+    return _nearest_walk_node(streets, cells[["x", "y"]].to_numpy(float))[0]
+
+
+def _nearest_walk_node(streets: Streets, xy: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Nearest walkable street node of each point and the distance (``-1``/inf: none)."""
     walkable = np.zeros(streets.n_nodes, bool)
-    walkable[_walk_nodes(streets)] = True
-    node, _ = nearest_points(streets.node_x, streets.node_y, cells["x"].to_numpy(float),
-                             cells["y"].to_numpy(float), mask=walkable)
-    return node
+    if streets.n_nodes:
+        walkable[_walk_nodes(streets)] = True
+    return nearest_points(streets.node_x, streets.node_y, xy[:, 0], xy[:, 1], mask=walkable)
 
 
 def lattice_from_cells(
@@ -126,15 +130,8 @@ def lattice_from_cells(
     pop = cells["population"].to_numpy(float)
     n0 = streets.n_nodes
     has_streets = bool(n0 and streets.walk.any())
-    if has_streets:
-        walkable = np.zeros(n0, bool)
-        walkable[_walk_nodes(streets)] = True
-        near, dist = nearest_points(streets.node_x, streets.node_y, xy[:, 0], xy[:, 1],
-                                    mask=walkable)
-        gap = dist > max_gap_m
-    else:
-        near, dist = np.full(len(xy), -1, np.int64), np.full(len(xy), np.inf)
-        gap = np.ones(len(xy), bool)
+    near, dist = _nearest_walk_node(streets, xy)
+    gap = dist > max_gap_m
     gap_idx = np.flatnonzero(gap)
     new_id = np.full(len(xy), -1, np.int64)
     new_id[gap_idx] = n0 + np.arange(len(gap_idx))
@@ -188,10 +185,11 @@ def _bridge_components(
         if len(comps) <= 1:
             break
         weight = pd.Series(pop).groupby(labels[access]).sum()
-        main = int(weight.idxmax())
+        main = weight.index[int(np.argmax(weight.to_numpy()))]
         walk_nodes = np.union1d(_walk_nodes(streets), access)
         # bridge the smallest populated component first, to its nearest other component
-        comp = int(weight.drop(main).idxmin())
+        rest = weight.drop(main)
+        comp = int(rest.index[int(np.argmin(rest.to_numpy()))])
         inside = walk_nodes[labels[walk_nodes] == comp]
         outside = walk_nodes[labels[walk_nodes] != comp]
         j, d = nearest_points(xy[outside, 0], xy[outside, 1], xy[inside, 0], xy[inside, 1])

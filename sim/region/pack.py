@@ -236,12 +236,13 @@ class RegionPack(_Model):
                 times = [float(t) for t in spec.run_times_min]
             elif spec.km is not None:
                 dkm = np.abs(np.diff(spec.km))
-                per_km = spec.min_per_km if spec.min_per_km else 60.0 / float(spec.speed_kmh)
+                per_km = spec.min_per_km or 60.0 / float(spec.speed_kmh or 0.0)
                 times = [round(float(d * per_km), 2) for d in dkm]
             else:
                 xy = np.array([(stops[s].x, stops[s].y) for s in spec.stops])
                 dist_km = np.hypot(*np.diff(xy, axis=0).T) * spec.detour / 1000.0
-                times = [round(float(d * 60.0 / float(spec.speed_kmh)), 2) for d in dist_km]
+                times = [round(float(d * 60.0 / float(spec.speed_kmh or 0.0)), 2)
+                         for d in dist_km]
             out.append(Line(name=spec.name, mode=spec.mode, stops=tuple(spec.stops),
                             run_times_min=tuple(times),
                             headway_peak_min=spec.headway_peak_min,

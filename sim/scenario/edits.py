@@ -40,11 +40,10 @@ def lines_for_year(region: Region, scenario: Scenario, year: int) -> tuple[Line,
     for change in changes:
         if change.from_year > year:
             continue
-        headways = {"headway_peak_min": change.headway_peak_min,
-                    "headway_offpeak_min": change.headway_offpeak_min
-                    or change.headway_peak_min}
-        lines = [replace(line, **headways) if line.name == change.line else line
-                 for line in lines]
+        peak = change.headway_peak_min
+        offpeak = change.headway_offpeak_min or peak
+        lines = [replace(line, headway_peak_min=peak, headway_offpeak_min=offpeak)
+                 if line.name == change.line else line for line in lines]
     removed = {r.line for r in scenario.transit.remove_line if r.from_year <= year}
     lines = [line for line in lines if line.name not in removed]
     for remove in scenario.transit.remove_stop:
@@ -95,7 +94,8 @@ def streets_for_year(region: Region, scenario: Scenario, year: int) -> Streets:
         mid_x, mid_y = (s.node_x[s.u] + s.node_x[s.v]) / 2, (s.node_y[s.u] + s.node_y[s.v]) / 2
         for i in closed:
             close = scenario.streets.close_link[i]
-            edge = int(nearest_points(mid_x, mid_y, *close.at)[0][0])
+            edge = int(nearest_points(mid_x, mid_y, np.array([close.at[0]]),
+                                      np.array([close.at[1]]))[0][0])
             for mode, mask in (("walk", walk), ("bike", bike), ("car", car)):
                 if mode in close.modes:
                     mask[edge] = False

@@ -214,13 +214,8 @@ NULLVEKST_REFERENCE_YEAR = 2019
 
 #: Walking thresholds per everyday function, metres (facts §6: 500 m to grocery
 #: (Rokseth et al. 2021) and to a stop (SSB band); the others are estimates [E]).
-WALK_THRESHOLDS_M: dict[str, float] = {
-    "grocery": 500.0,
-    "school": 1000.0,
-    "kindergarten": 500.0,
-    "recreation": 500.0,
-    "transit_stop": 500.0,
-}
+WALK_THRESHOLDS_M: dict[str, float] = {**dict.fromkeys(EVERYDAY_FUNCTIONS, 500.0),
+                                       "school": 1000.0}
 
 
 class Goals(_Strict):
@@ -290,15 +285,15 @@ class Scenario(_Strict):
         lines += [add.name for add in self.transit.add_line]
         for i, change in enumerate(self.transit.change_headway):
             _check_name(path, f"transit.change_headway[{i}].line", change.line, lines, "line")
-        for i, change in enumerate(self.transit.change_opening):
-            _check_name(path, f"transit.change_opening[{i}].line", change.line,
+        for i, delay in enumerate(self.transit.change_opening):
+            _check_name(path, f"transit.change_opening[{i}].line", delay.line,
                         [line.name for line in region.lines], "line")
-        for i, remove in enumerate(self.transit.remove_line):
-            _check_name(path, f"transit.remove_line[{i}].line", remove.line, lines, "line")
+        for i, gone in enumerate(self.transit.remove_line):
+            _check_name(path, f"transit.remove_line[{i}].line", gone.line, lines, "line")
         stops += [s.name for add in self.transit.add_line for s in add.stops
                   if not isinstance(s, str)]
-        for i, remove in enumerate(self.transit.remove_stop):
-            _check_name(path, f"transit.remove_stop[{i}].stop", remove.stop, stops, "stop")
+        for i, cut in enumerate(self.transit.remove_stop):
+            _check_name(path, f"transit.remove_stop[{i}].stop", cut.stop, stops, "stop")
 
 
 def _check_name(path: Path, field: str, name: str, valid: list[str], what: str) -> None:
