@@ -15,7 +15,14 @@ from pathlib import Path
 from typing import Any
 
 from sim import __version__, settings
-from sim._fs import atomic_dir, sha256_file, sha256_text, write_json
+from sim._fs import (
+    atomic_dir,
+    check_replaceable,
+    check_writable,
+    sha256_file,
+    sha256_text,
+    write_json,
+)
 from sim.errors import InputError
 from sim.model.simulation import calibration_for_region, simulate, skim_source
 from sim.model.zones import zones_from_cells
@@ -27,6 +34,7 @@ from sim.output.summary import VOLATILE_KEYS, Summary, read_summary
 from sim.region.load import fetch_region, import_region, load_region, matrix_cache_dir
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
+from sim.region.pack import known_regions
 from sim.scenario.schema import Scenario, ScenarioInfo, scenario_from_text, scenario_text
 
 log = logging.getLogger(__name__)
@@ -40,7 +48,11 @@ def load_scenario(path: Path, text: str | None = None) -> tuple[Scenario, Region
     """Read, validate and check a scenario against its region: ``(scenario, region, text)``."""
     text = scenario_text(path) if text is None else text
     scenario = scenario_from_text(text, path)
-    region = load_region(scenario.scenario.region)
+    name = scenario.scenario.region
+    if name not in known_regions():
+        raise InputError(f"{path}: scenario.region: unknown region {name!r} (known regions: "
+                         f"{', '.join(known_regions())})")
+    region = load_region(name)
     scenario.check_against(region, path)
     return scenario, region, text
 
@@ -52,22 +64,27 @@ def validate_scenario(path: Path) -> tuple[Scenario, Region]:
 
 
 def _simulate_and_write(scenario: Scenario, region: Region, out: Path, label: Path,
-                        text: str) -> Summary:
+                        text: str, force: bool = False,
+                        inputs: tuple[Path, ...] = ()) -> Summary:
+    check_replaceable(out, force, inputs)  # before the long part, not after
+    check_writable(out)
     zones = zones_from_cells(region, scenario.model.zone_size_m)
     skims = skim_source(region, zones, scenario.model, matrix_cache_dir(region.name))
     simulation = simulate(region, scenario, skims)
-    return write_result(simulation, out, scenario_path=label, scenario_text=text)
+    return write_result(simulation, out, scenario_path=label, scenario_text=text, force=force,
+                        inputs=inputs)
 
 
-def run_scenario(path: Path, out: Path | None = None) -> Path:
+def run_scenario(path: Path, out: Path | None = None, force: bool = False) -> Path:
     """Validate, simulate and write the results of the scenario file at ``path``.
 
     Returns the results directory (default ``results/<scenario name>/``). Results are
-    written to a temporary directory and moved into place only when complete.
+    written to a temporary directory and moved into place only when complete; an
+    existing directory is replaced only when it is an earlier result (or with ``force``).
     """
     scenario, region, text = load_scenario(path)
     out_dir = Path(out) if out is not None else settings.RESULTS_DIR / scenario.scenario.name
-    _simulate_and_write(scenario, region, out_dir, path, text)
+    _simulate_and_write(scenario, region, out_dir, path, text, force, inputs=(path,))
     return out_dir
 
 
@@ -100,12 +117,37 @@ def manifest_warnings(summary: Summary) -> list[str]:
     if manifest.python != platform.python_version():
         warnings.append(f"warning: result made with Python {manifest.python}, "
                         f"running {platform.python_version()}")
-    for name, digest in manifest.inputs.items():
-        path = Path(name)
-        if path.is_file() and sha256_file(path) != digest:
-            warnings.append(f"warning: input {name} changed since the run "
-                            f"(sha256 {digest[:12]}… → {sha256_file(path)[:12]}…)")
+    label = _recorded_scenario_file(summary)
+    if label is not None and sha256_file(label) != manifest.inputs[str(label)]:
+        warnings.append(f"warning: scenario file {label} changed since the run (the rerun "
+                        "uses the text recorded in the manifest)")
     return warnings
+
+
+#: Largest scenario file ``rerun`` hashes to warn about changes (bytes).
+_MAX_SCENARIO_BYTES = 1 << 20
+
+
+def _recorded_scenario_file(summary: Summary) -> Path | None:
+    """The scenario file a result was made from, when it still exists as an ordinary TOML
+    file below the working directory; only that file is opened, whatever else a
+    (possibly tampered) manifest names."""
+    text, name = summary.manifest.scenario_text, None
+    for recorded, digest in summary.manifest.inputs.items():
+        if digest == sha256_text(text):
+            name = recorded
+    if name is None:
+        return None
+    path = Path(name)
+    here = Path.cwd().resolve()
+    try:
+        inside = path.resolve().is_relative_to(here)
+    except (OSError, RuntimeError):
+        return None
+    if (not inside or path.suffix != ".toml" or not path.is_file() or path.is_symlink()
+            or path.stat().st_size > _MAX_SCENARIO_BYTES):
+        return None
+    return path
 
 
 def scenario_label(summary: Summary, where: Path) -> tuple[str, str]:
@@ -127,7 +169,7 @@ class RerunReport:
     differences: list[Difference]
 
 
-def rerun(result_dir: Path, out: Path | None = None) -> RerunReport:
+def rerun(result_dir: Path, out: Path | None = None, force: bool = False) -> RerunReport:
     """Run the scenario recorded in ``result_dir`` again and compare the summaries.
 
     The new result goes to ``out`` (default: a temporary directory, removed after).
@@ -143,7 +185,8 @@ def rerun(result_dir: Path, out: Path | None = None) -> RerunReport:
     scenario, region, _ = load_scenario(Path(label), text)
     with tempfile.TemporaryDirectory(prefix="baerum-sim-rerun.") as tmp:
         target = Path(out) if out is not None else Path(tmp) / "result"
-        new = _simulate_and_write(scenario, region, target, Path(label), text)
+        new = _simulate_and_write(scenario, region, target, Path(label), text, force,
+                                  inputs=(result_dir,))
     diffs = diff_summaries(old.to_json_dict(), new.to_json_dict(),
                            ignore=(*VOLATILE_KEYS, *ENVIRONMENT_KEYS))
     return RerunReport(result_dir, manifest_warnings(old), diffs)
@@ -152,15 +195,21 @@ def rerun(result_dir: Path, out: Path | None = None) -> RerunReport:
 # --- compare and report -------------------------------------------------------------------
 
 
-def compare(result_dirs: list[Path], out: Path | None = None) -> Path:
+def compare(result_dirs: list[Path], out: Path | None = None, force: bool = False) -> Path:
     """Compare results (the first is the reference); default ``results/compare_<names>/``."""
     if out is None:
         names = [read_summary(Path(d)).scenario.name for d in result_dirs]
-        out = settings.RESULTS_DIR / ("compare_" + "_vs_".join(names))
-    return compare_results([Path(d) for d in result_dirs], out)
+        out = settings.RESULTS_DIR / _joined_name("compare_", names)
+    return compare_results([Path(d) for d in result_dirs], out, force)
 
 
-def report(result_dirs: list[Path], out: Path | None = None) -> Path:
+def _joined_name(prefix: str, names: list[str]) -> str:
+    """A directory name from several result names (shortened with a hash when long)."""
+    name = prefix + "_vs_".join(names)
+    return name if len(name) <= 100 else f"{name[:80]}_{sha256_text(name)[:12]}"
+
+
+def report(result_dirs: list[Path], out: Path | None = None, force: bool = False) -> Path:
     """HTML and Markdown report of results, with a comparison when they share a region.
 
     ``out`` is a directory (default ``results/report_<names>/``); returns the HTML file.
@@ -170,11 +219,11 @@ def report(result_dirs: list[Path], out: Path | None = None) -> Path:
                          f"{Path(out).with_suffix('')}/report.html)")
     results = load_results([Path(d) for d in result_dirs])
     if out is None:
-        out = settings.RESULTS_DIR / ("report_" + "_vs_".join(r.key for r in results))
+        out = settings.RESULTS_DIR / _joined_name("report_", [r.key for r in results])
     out = Path(out)
     same_region = len({r.summary.scenario.region for r in results}) == 1
     date = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "report", force, inputs=tuple(r.path for r in results)) as tmp:
         compare_dir = None
         if len(results) >= 2 and same_region:
             compare_dir = compare_results([r.path for r in results],
@@ -186,9 +235,9 @@ def report(result_dirs: list[Path], out: Path | None = None) -> Path:
 # --- region data -------------------------------------------------------------------------
 
 
-def data_import(region: str, source: Path | None) -> Path:
+def data_import(region: str, source: Path | None, check_population: bool = True) -> Path:
     """Build (or confirm) the bundle of a region pack; returns the bundle directory."""
-    return import_region(region, source)
+    return import_region(region, source, check_population=check_population)
 
 
 def data_fetch(region: str) -> Path:

@@ -20,7 +20,7 @@ from sim.errors import InputError
 
 
 def _cmd_run(args: argparse.Namespace) -> int:
-    out = app.run_scenario(Path(args.scenario), out=args.out)
+    out = app.run_scenario(Path(args.scenario), out=args.out, force=args.force)
     if not args.quiet:
         print(f"results written to {out}")
     return 0
@@ -33,19 +33,19 @@ def _cmd_validate(args: argparse.Namespace) -> int:
 
 
 def _cmd_compare(args: argparse.Namespace) -> int:
-    out = app.compare([Path(d) for d in args.results], out=args.out)
+    out = app.compare([Path(d) for d in args.results], out=args.out, force=args.force)
     print(f"comparison written to {out}")
     return 0
 
 
 def _cmd_report(args: argparse.Namespace) -> int:
-    out = app.report([Path(d) for d in args.results], out=args.out)
+    out = app.report([Path(d) for d in args.results], out=args.out, force=args.force)
     print(f"report written to {out} (and {out.with_suffix('.md')})")
     return 0
 
 
 def _cmd_rerun(args: argparse.Namespace) -> int:
-    found = app.rerun(Path(args.result), out=args.out)
+    found = app.rerun(Path(args.result), out=args.out, force=args.force)
     for line in found.warnings:
         print(line, file=sys.stderr)
     if not found.differences:
@@ -79,7 +79,8 @@ def _cmd_data_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_data_import(args: argparse.Namespace) -> int:
-    out = app.data_import(args.region, Path(args.source) if args.source else None)
+    out = app.data_import(args.region, Path(args.source) if args.source else None,
+                          check_population=not args.allow_population_mismatch)
     if not args.quiet:
         print(f"{args.region}: bundle {out}")
     return 0
@@ -137,6 +138,12 @@ def format_info(info: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _force(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--force", action="store_true",
+                   help="replace an existing --out directory that baerum-sim did not make "
+                   "(never a file, the results root, the repository or a parent of an input)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``baerum-sim``."""
     parser = argparse.ArgumentParser(
@@ -160,6 +167,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("scenario", help="scenario TOML file")
     p.add_argument("--out", type=Path, default=None, help="results directory "
                    "(default results/<scenario name>/)")
+    _force(p)
 
     p = add("validate", _cmd_validate, "check a scenario file without running it")
     p.add_argument("scenario", help="scenario TOML file")
@@ -168,16 +176,19 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("results", nargs="+", help="results directories")
     p.add_argument("--out", type=Path, default=None,
                    help="output directory (default results/compare_<names>/)")
+    _force(p)
 
     p = add("report", _cmd_report, "HTML and Markdown report of one or more results")
     p.add_argument("results", nargs="+", help="results directories")
     p.add_argument("--out", type=Path, default=None, help="report directory "
                    "(default results/report_<names>/; report.html and report.md in it)")
+    _force(p)
 
     p = add("rerun", _cmd_rerun, "rerun a result from its manifest and check the numbers match")
     p.add_argument("result", help="results directory")
     p.add_argument("--out", type=Path, default=None,
                    help="where to write the new result (default: a temporary directory)")
+    _force(p)
 
     p = add("calibrate", _cmd_calibrate,
             "calibrate the mode choice of a region to its travel survey and report the fit")
@@ -194,6 +205,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("region")
     p.add_argument("--from", dest="source", default=None,
                    help="input directory (default: $BAERUM_SIM_DATA)")
+    p.add_argument("--allow-population-mismatch", action="store_true",
+                   help="import even when the population total differs from the pack's "
+                   "expected total by more than its tolerance")
     p = add("info", _cmd_data_info, "what a region bundle holds, layer by layer", dsub)
     p.add_argument("region")
     p.add_argument("--json", action="store_true", help="machine-readable output")

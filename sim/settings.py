@@ -4,7 +4,8 @@
 variable               meaning
 =====================  ==========================================================
 ``BAERUM_SIM_DATA``    directory of real offline inputs (also ``SIM_SHARED_DATA``;
-                       default ``../shared/data`` beside the checkout)
+                       default ``../shared/data`` beside the working directory
+                       or the checkout)
 ``BAERUM_SIM_CACHE``   root of the build caches (default: each pack's ``cache/``)
 ``BAERUM_SIM_PACKS``   extra directories of region packs (``os.pathsep``-separated)
 =====================  ==========================================================
@@ -38,14 +39,21 @@ def shared_data_dir() -> Path | None:
         value = os.environ.get(var)
         if value and Path(value).is_dir():
             return Path(value)
-    candidate = REPO_ROOT.parent / "shared" / "data"
-    return candidate if candidate.is_dir() else None
+    for root in (Path.cwd(), REPO_ROOT):
+        candidate = root.parent / "shared" / "data"
+        if candidate.is_dir():
+            return candidate
+    return None
 
 
 def pack_search_path() -> list[Path]:
-    """Directories searched for region packs: ``$BAERUM_SIM_PACKS``, then ``network_data/``."""
+    """Directories searched for region packs: ``$BAERUM_SIM_PACKS``, then ``network_data/``
+    of the working directory, then that of the source checkout (the package installed
+    with ``pip install .`` finds the packs of the checkout it is run from)."""
     extra = os.environ.get("BAERUM_SIM_PACKS", "")
-    return [*(Path(p) for p in extra.split(os.pathsep) if p), NETWORK_DATA_DIR]
+    dirs = [*(Path(p) for p in extra.split(os.pathsep) if p), Path.cwd() / "network_data",
+            NETWORK_DATA_DIR]
+    return list(dict.fromkeys(d.resolve() for d in dirs))
 
 
 def cache_dir(region: str, pack_directory: Path | None = None) -> Path:

@@ -49,7 +49,7 @@ def test_every_plot_is_a_png(compared: Path) -> None:
             "basket_groups_compare.png", "nullvekst_compare.png",
             "difference_maps_compare.png"} <= set(COMPARE_PLOTS)
     assert sorted(p.name for p in compared.iterdir()) == sorted(
-        [*COMPARE_PLOTS, "compare.csv", "compare.json"])
+        [*COMPARE_PLOTS, "compare.csv", "compare.json", ".baerum-sim"])
 
 
 def test_compare_csv_rows_and_verdicts(compared: Path, demo_results: dict[str, Path]) -> None:
@@ -161,12 +161,13 @@ def test_output_is_complete_or_absent(demo_results: dict[str, Path], tmp_path: P
 
     monkeypatch.setattr(compare, "plot_difference_maps", boom)
     with pytest.raises(RuntimeError):
-        compare_results([demo_results["demo"], demo_results["demo_spredt"]], out=out)
+        compare_results([demo_results["demo"], demo_results["demo_spredt"]], out=out,
+                        force=True)
     # The failed run leaves the earlier output untouched and no temporary directory.
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
     assert [p.name for p in out.iterdir()] == ["stale.txt"]
     monkeypatch.undo()
-    compare_results([demo_results["demo"], demo_results["demo_spredt"]], out=out)
+    compare_results([demo_results["demo"], demo_results["demo_spredt"]], out=out, force=True)
     assert sorted(p.name for p in tmp_path.iterdir()) == ["cmp"]
     assert not (out / "stale.txt").exists() and (out / "compare.csv").is_file()
 

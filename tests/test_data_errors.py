@@ -116,3 +116,63 @@ def test_garbage_osm_file(tmp_path):
         streets_from_osm([bad])
     with pytest.raises(InputError, match="file not found"):
         streets_from_osm([tmp_path / "missing.osm"])
+
+
+def test_population_with_missing_counts(src, baerum_env, capsys):
+    """Half the cells without a number: refused, not silently half the population."""
+    gdf = gpd.read_file(DATA / "ssb_pop250m_2023_akershus.gpkg")
+    gdf["pop_tot"] = gdf["pop_tot"].astype(float)
+    gdf.loc[gdf.index[::2], "pop_tot"] = float("nan")
+    gdf.to_file(src / "population.gpkg")
+    line = _run_failing(["data", "import", "baerum", "--from", str(src)],
+                        baerum_env["bundle"], capsys)
+    assert "population.gpkg" in line and "no valid count" in line
+
+
+def test_population_of_another_municipality(src, baerum_env, capsys):
+    """The Oslo grid as Bærum's population: 487 residents inside the boundary, refused."""
+    (src / "population.gpkg").symlink_to(DATA / "ssb_pop250m_2023_oslo.gpkg")
+    line = _run_failing(["data", "import", "baerum", "--from", str(src)],
+                        baerum_env["bundle"], capsys)
+    assert "expects 128,225 ± 2%" in line and "--allow-population-mismatch" in line
+
+
+def test_gtfs_without_stop_times(src, baerum_env, capsys):
+    import zipfile
+
+    with zipfile.ZipFile(DATA / "flytoget_gtfs_minimal.zip") as full, \
+            zipfile.ZipFile(src / "gtfs.zip", "w") as thin:
+        for item in full.namelist():
+            data = full.read(item)
+            if item.endswith("stop_times.txt"):
+                data = data.splitlines(keepends=True)[0]  # the header only
+            thin.writestr(item, data)
+    line = _run_failing(["data", "import", "baerum", "--from", str(src)],
+                        baerum_env["bundle"], capsys)
+    assert "stop_times.txt: no stop times" in line
+
+
+def test_invalid_boundary_is_repaired(tmp_path):
+    """A self-intersecting ring (a bow tie) is made valid, not a GEOS traceback."""
+    from sim.readers.layers import boundary_from_file
+
+    bow_tie = shapely.Polygon([(0, 0), (1000, 1000), (1000, 0), (0, 1000), (0, 0)])
+    assert not bow_tie.is_valid
+    gpd.GeoDataFrame(geometry=[bow_tie], crs="EPSG:25833").to_file(tmp_path / "b.gpkg")
+    boundary = boundary_from_file(tmp_path / "b.gpkg")
+    assert boundary.is_valid and boundary.area == pytest.approx(500_000)
+
+
+def test_corrupt_bundle_is_rebuilt(baerum_env, capsys):
+    """cells.csv with 300 rows removed is noticed by its checksum and built again."""
+    bundle = baerum_env["bundle"]
+    cells = bundle / "cells.csv"
+    original = cells.read_bytes()
+    cells.write_bytes(b"".join(original.splitlines(keepends=True)[:-300]))
+    capsys.readouterr()
+    assert main(["data", "import", "baerum"]) == 0
+    assert "cells.csv changed since it was written; building it again" in capsys.readouterr().err
+    assert cells.read_bytes() == original
+    from sim.region.load import load_region
+
+    assert len(load_region("baerum").cells) == 1080

@@ -102,13 +102,21 @@ def test_same_scenario_twice_is_identical(demo_results, tmp_path) -> None:
     assert all('"created"' in x for x in differ)
 
 
-def test_rerun_replaces_earlier_result(demo_results, tmp_path) -> None:
+def test_run_replaces_an_earlier_result_only(demo_results, tmp_path, capsys) -> None:
+    """A directory of someone's files is kept unless --force; an earlier result is replaced."""
     out = tmp_path / "r"
     out.mkdir()
-    (out / "stale.txt").write_text("old")
-    assert main(["run", str(REPO / "scenarios" / "demo.toml"), "--out", str(out),
-                 "--quiet"]) == 0
+    (out / "stale.txt").write_text("someone's file")
+    run = ["run", str(REPO / "scenarios" / "demo.toml"), "--out", str(out), "--quiet"]
+    assert main(run) == 2
+    err = capsys.readouterr().err
+    assert "not made by baerum-sim" in err and "--force" in err and err.count("\n") == 1
+    assert (out / "stale.txt").read_text() == "someone's file"
+    assert main([*run, "--force"]) == 0
     assert not (out / "stale.txt").exists() and (out / "summary.json").exists()
+    (out / "extra.txt").write_text("added to a result")
+    assert main(run) == 0  # an earlier result (with its marker) is replaced without --force
+    assert not (out / "extra.txt").exists()
     assert [p.name for p in tmp_path.iterdir()] == ["r"]
 
 

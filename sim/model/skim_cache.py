@@ -8,17 +8,21 @@ parameters; a change of any of them computes the matrices anew.
 from __future__ import annotations
 
 import hashlib
-import os
+import logging
+import zipfile
 from dataclasses import fields
 from pathlib import Path
 
 import numpy as np
 
+from sim._fs import checked, discard, save_checked
 from sim.model.network import Network
 from sim.model.skims import TravelTimes, travel_times_from_network
 from sim.model.zones import Zones
 from sim.params import ModelParams
 from sim.region.model import Region
+
+log = logging.getLogger(__name__)
 
 _SIM = Path(__file__).resolve().parents[1]
 
@@ -53,25 +57,34 @@ def matrix_cache_key(region: Region, state: tuple, zones: Zones, params: ModelPa
     return digest.hexdigest()
 
 
+def _load(path: Path) -> TravelTimes:
+    with np.load(path, allow_pickle=False) as data:
+        return TravelTimes(**{f.name: data[f.name] if data[f.name].ndim else
+                              data[f.name].item() for f in fields(TravelTimes)})
+
+
 def travel_times_cached(
     network: Network, zones: Zones, params: ModelParams, key: str, cache: Path | None
 ) -> TravelTimes:
     """:func:`travel_times_from_network`, stored as ``<cache>/matrices/<key>.npz``.
 
-    A cached file is used only when its key (see :func:`matrix_cache_key`) matches, so a
-    change of code, inputs, network state, zones or parameters recomputes.
+    A cached file is used only when its key (see :func:`matrix_cache_key`) matches and
+    its recorded checksum holds; a missing, corrupt or mismatched file is reported once
+    as a warning and computed again.
     """
     path = None if cache is None else cache / "matrices" / f"{key}.npz"
     if path is not None and path.is_file():
-        with np.load(path, allow_pickle=False) as data:
-            return TravelTimes(**{f.name: data[f.name] if data[f.name].ndim else
-                                  data[f.name].item() for f in fields(TravelTimes)})
+        problem = checked(path)
+        if problem is None:
+            try:
+                return _load(path)
+            except (OSError, ValueError, KeyError, zipfile.BadZipFile, EOFError) as exc:
+                problem = f"unreadable ({type(exc).__name__})"
+        log.warning("warning: cached travel times %s: %s; computing them again", path.name,
+                    problem)
+        discard(path)
     tt = travel_times_from_network(network, zones.x, zones.y, zones.kind, params)
     if path is not None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
-        np.savez(tmp, **{f.name: getattr(tt, f.name) for f in fields(TravelTimes)})
-        tmp.replace(path)
+        save_checked(path, lambda tmp: np.savez(
+            tmp, **{f.name: getattr(tt, f.name) for f in fields(TravelTimes)}))
     return tt
-
-

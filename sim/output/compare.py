@@ -25,7 +25,6 @@ from typing import Any
 import pandas as pd
 
 from sim._fs import atomic_dir, json_clean
-from sim.errors import InputError
 from sim.output import compare_plots as plots
 from sim.output.compare_tables import (
     DIFF_COLUMNS,
@@ -39,14 +38,6 @@ from sim.output.compare_tables import (
     nullvekst_trajectory,
 )
 from sim.output.style import synthetic_tag
-
-
-def _check_out(out: Path, result_dirs: list[Path]) -> None:
-    target = out.resolve()
-    for d in result_dirs:
-        src = Path(d).resolve()
-        if target == src or target in src.parents:
-            raise InputError(f"{out}: --out would replace the input result {d}")
 
 
 def _tables(inputs: list[CompareInput], trajectories: list[list[dict[str, Any]]],
@@ -76,14 +67,13 @@ def _tables(inputs: list[CompareInput], trajectories: list[list[dict[str, Any]]]
         json.dumps(json_clean(rows), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
 
 
-def compare_results(result_dirs: list[Path], out: Path) -> Path:
+def compare_results(result_dirs: list[Path], out: Path, force: bool = False) -> Path:
     """Compare results (the first is the reference) and write the plots and tables to ``out``.
 
     The directory is written beside ``out`` and moved into place when complete.
     """
     inputs = load_inputs([Path(d) for d in result_dirs])
     out = Path(out)
-    _check_out(out, [i.path for i in inputs])
     # the strongest data warning of any input
     tag = max((synthetic_tag(i.summary.data_status) for i in inputs), key=len)
     ref = inputs[0]
@@ -91,7 +81,7 @@ def compare_results(result_dirs: list[Path], out: Path) -> Path:
     diffs = {o.name: {c: cell_differences(ref.cells, o.cells, c,
                                           cap=DIST_CAP_M if c.startswith("dist_") else None)
                       for c in DIFF_COLUMNS} for o in inputs[1:]}
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "comparison", force, inputs=tuple(i.path for i in inputs)) as tmp:
         plots.plot_goals(inputs, tmp / "goals_compare.png", tag)
         plots.plot_mode_shares(inputs, tmp / "mode_shares_compare.png", tag)
         plots.plot_access_cdfs(inputs, tmp / "access_cdf_compare.png", tag)

@@ -6,10 +6,13 @@ place only when complete, so a failed run never leaves half a result.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import geopandas as gpd
 import pandas as pd
+import pyogrio
 import shapely
 
 from sim._fs import atomic_dir
@@ -77,16 +80,42 @@ def cells_frame(sim: Simulation) -> gpd.GeoDataFrame:
     return frame
 
 
-def write_result(sim: Simulation, out: Path, scenario_path: Path, scenario_text: str) -> Summary:
-    """Write every file of the result of ``sim`` into ``out``, atomically; returns the summary."""
+#: The date GeoPackages record as their last change: fixed, so that the same inputs give
+#: the same bytes (GDAL writes the current time otherwise).
+GPKG_DATE = "2000-01-01T00:00:00.000Z"
+
+
+@contextmanager
+def fixed_gpkg_date() -> Iterator[None]:
+    """GDAL writes :data:`GPKG_DATE` into GeoPackages inside this block."""
+    old = pyogrio.get_gdal_config_option("OGR_CURRENT_DATE")
+    pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": GPKG_DATE})
+    try:
+        yield
+    finally:
+        pyogrio.set_gdal_config_options({"OGR_CURRENT_DATE": old})
+
+
+def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
+    """One layer of a GeoPackage, byte for byte the same for the same frame."""
+    with fixed_gpkg_date():
+        frame.to_file(path, layer=layer, driver="GPKG", engine="pyogrio")
+
+
+def write_result(sim: Simulation, out: Path, scenario_path: Path, scenario_text: str,
+                 force: bool = False, inputs: tuple[Path, ...] = ()) -> Summary:
+    """Write every file of the result of ``sim`` into ``out``, atomically; returns the summary.
+
+    ``out`` may replace only an earlier result (or anything with ``force``; see
+    :func:`sim._fs.atomic_dir`)."""
     changes = basket_changes(sim)
     cells = cells_frame(sim)
     summary = summary_from_simulation(sim, scenario_path, scenario_text,
                                       cells_gaining=int(changes.gains.sum()),
                                       cells_losing=int(changes.loses.sum()))
-    with atomic_dir(out) as tmp:
+    with atomic_dir(out, "result", force, inputs) as tmp:
         write_summary(summary, tmp / "summary.json")
-        cells.to_file(tmp / "cells.gpkg", layer="cells", driver="GPKG")
+        write_gpkg(cells, tmp / "cells.gpkg", "cells")
         changes[changes.gains | changes.loses].to_csv(tmp / "basket_changes.csv", index=False,
                                                       float_format="%.6g")
         plot_access_maps(summary, cells, tmp)

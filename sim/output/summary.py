@@ -14,10 +14,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, ValidationError
+from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from sim import __version__
-from sim._fs import json_clean, sha256_text, write_json
+from sim._fs import check_safe_name, json_clean, sha256_text, write_json
 from sim.errors import InputError
 from sim.model.goals import Goals
 from sim.model.simulation import Simulation
@@ -38,6 +38,12 @@ class _Part(BaseModel):
 
 class ScenarioPart(_Part):
     name: str
+
+    @field_validator("name")
+    @classmethod
+    def _usable_as_directory_name(cls, value: str) -> str:
+        return check_safe_name(value, "scenario name")
+
     region: str
     description: str
     base_year: int

@@ -274,6 +274,9 @@ def _stop_times(feed: _Feed, trip_ids: set[str], to_station: dict[str, str]) -> 
     """Validated stop times with ``arr``/``dep`` minutes and ``station``, by trip and order."""
     st = feed.read("stop_times.txt")
     where = feed.where("stop_times.txt")
+    if st.empty:
+        raise InputError(f"{where}: no stop times (a feed needs at least one trip calling at "
+                         "two stops)")
     unknown = ~st.trip_id.isin(trip_ids)
     if unknown.any():
         raise InputError(f"{where}: unknown trip_id {st.trip_id[unknown].iloc[0]!r} "

@@ -67,7 +67,9 @@ def boundary_from_file(path: Path | str) -> BaseGeometry:
     polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
         raise InputError(f"{path}: boundary has no polygons (expected a (Multi)Polygon)")
-    geom = shapely.make_valid(polys.geometry.union_all())
+    # self-intersecting rings and the like are repaired before the union, not refused
+    parts = shapely.get_parts(shapely.make_valid(polys.geometry.to_numpy()))
+    geom = shapely.union_all(parts[shapely.get_type_id(parts) == 3])  # polygons only
     if geom.is_empty or geom.area <= 0:
         raise InputError(f"{path}: boundary is empty (expected a polygon with area > 0)")
     return geom
@@ -129,6 +131,10 @@ def cells_from_population(
         pop = pd.to_numeric(gdf[col], errors="coerce")
         if pop.isna().all():
             raise InputError(f"{path}: population column {col!r} has no numeric values")
+        if pop.isna().any() or (pop < 0).any() or not np.isfinite(pop).all():
+            bad = int((pop.isna() | (pop < 0) | ~np.isfinite(pop.fillna(0))).sum())
+            raise InputError(f"{path}: population column {col!r}: {bad} of {len(pop)} cells "
+                             "have no valid count (expected a number >= 0 in every cell)")
         centres = gdf.geometry.centroid
         xy = np.column_stack([centres.x.to_numpy(), centres.y.to_numpy()])
         sizes.append(_cell_size(gdf.geometry, xy))

@@ -16,6 +16,7 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from sim.errors import InputError
 from sim.readers.facilities import (
     empty_facilities,
     facilities_from_features,
@@ -136,13 +137,27 @@ def _transit(
     return {**stops, **gtfs_stops}, (*lines, *gtfs_lines), {"lines.gtfs": layer}
 
 
-def build_region(pack: RegionPack, files: dict[str, list[Path]]) -> tuple[Region, dict]:
+def _check_population(pack: RegionPack, path: Path, total: float) -> None:
+    """The grid's residents inside the boundary against the pack's expected total."""
+    expected, tolerance = pack.region.population_expected, pack.region.population_tolerance
+    if expected is not None and abs(total - expected) > tolerance * expected:
+        raise InputError(
+            f"{path}: {total:,.0f} residents inside the boundary, but region "
+            f"{pack.region.name!r} expects {expected:,.0f} ± {tolerance:.0%} "
+            "(region.population_expected); wrong grid or boundary? (data import "
+            "--allow-population-mismatch imports it anyway)")
+
+
+def build_region(pack: RegionPack, files: dict[str, list[Path]],
+                 check_population: bool = True) -> tuple[Region, dict]:
     """Build a :class:`Region` and its info dict from a pack and resolved input files."""
     t0 = time.perf_counter()
     log.info("%s: reading boundary and population", pack.region.name)
     boundary = boundary_from_file(files["boundary"][0])
     cells, cell_size = cells_from_population(files["population"], boundary,
                                              pack.inputs.population_column.name)
+    if check_population:
+        _check_population(pack, files["population"][0], float(cells["population"].sum()))
     log.info("%s: reading streets", pack.region.name)
     real = streets_from_graph(graph_from_osm(files["streets"]))
     lat = pack.lattice

@@ -26,6 +26,10 @@ BUNDLE_FORMAT = 2
 
 BUNDLE_NAME = "bundle"
 
+#: Files of a bundle whose checksums the manifest records.
+BUNDLE_FILES = ("streets.npz", "cells.csv", "facilities.csv", "external_zones.csv",
+                "region.json", "info.json")
+
 
 def cache_key(inputs: dict[str, list[Path]], pack_files: Iterable[Path]) -> str:
     """sha256 over the bundle format, every input file and every pack file."""
@@ -44,9 +48,25 @@ def read_manifest(bundle: Path) -> dict | None:
     if not path.is_file():
         return None
     try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, json.JSONDecodeError):
+        manifest = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
         return None
+    return manifest if isinstance(manifest, dict) else None
+
+
+def bundle_problem(bundle: Path, manifest: dict) -> str | None:
+    """Why a bundle cannot be used: a file missing or not matching its recorded checksum
+    (``None`` when every file is as written)."""
+    files = manifest.get("files")
+    if not isinstance(files, dict) or set(files) != set(BUNDLE_FILES):
+        return "manifest lists no checksums"
+    for name, digest in files.items():
+        path = bundle / name
+        if not path.is_file():
+            return f"{name} missing"
+        if sha256_file(path) != digest:
+            return f"{name} changed since it was written"
+    return None
 
 
 def _json_default(obj: object) -> object:
@@ -73,7 +93,7 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
     when complete, so a failure leaves an earlier bundle intact.
     """
     final = cache_dir / BUNDLE_NAME
-    with atomic_dir(final) as tmp:
+    with atomic_dir(final, "bundle", force=True) as tmp:
         s = region.streets
         np.savez(tmp / "streets.npz", **{f.name: getattr(s, f.name) for f in fields(s)})
         region.cells.to_csv(tmp / "cells.csv", index=False)
@@ -96,7 +116,9 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
             "boundary_wkb": shapely.to_wkb(region.boundary, hex=True),
         })
         _dump(tmp / "info.json", info)
-        _dump(tmp / "manifest.json", manifest)  # written last: marks completeness
+        files = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.name in BUNDLE_FILES}
+        # written last: marks completeness, and every file's checksum is checked on load
+        _dump(tmp / "manifest.json", {**manifest, "files": files})
     return final
 
 

@@ -53,7 +53,8 @@ def _resolve(pack: RegionPack, source: Path | None) -> tuple[Path, dict[str, lis
     return src, resolve_inputs(pack, src)
 
 
-def import_region(name: str, source: Path | None = None, force: bool = False) -> Path:
+def import_region(name: str, source: Path | None = None, force: bool = False,
+                  check_population: bool = True) -> Path:
     """Build the bundle of region ``name`` from ``source`` (default: shared data dir).
 
     Skips the build when a bundle with the same cache key exists (unless ``force``).
@@ -63,11 +64,15 @@ def import_region(name: str, source: Path | None = None, force: bool = False) ->
     src, files = _resolve(pack, source)
     key = bundle_io.cache_key(files, pack.files)
     target = region_cache_dir(pack)
-    manifest = bundle_io.read_manifest(target / bundle_io.BUNDLE_NAME)
+    bundle = target / bundle_io.BUNDLE_NAME
+    manifest = bundle_io.read_manifest(bundle)
     if not force and manifest and manifest.get("key") == key:
-        log.info("%s: bundle up to date (%s)", name, target / bundle_io.BUNDLE_NAME)
-        return target / bundle_io.BUNDLE_NAME
-    region, info = build_region(pack, files)
+        problem = bundle_io.bundle_problem(bundle, manifest)
+        if problem is None:
+            log.info("%s: bundle up to date (%s)", name, bundle)
+            return bundle
+        log.warning("warning: bundle of %s: %s; building it again", name, problem)
+    region, info = build_region(pack, files, check_population)
     info["source_dir"] = str(src)
     info["key"] = key
     out = bundle_io.write_bundle(region, info, {"key": key, "format": bundle_io.BUNDLE_FORMAT,
@@ -80,10 +85,12 @@ def _ensure_bundle(name: str) -> Path:
     pack = load_pack(name)
     bundle = region_cache_dir(pack) / bundle_io.BUNDLE_NAME
     if default_source(pack) is None:
-        if bundle_io.read_manifest(bundle) is not None:
+        manifest = bundle_io.read_manifest(bundle)
+        problem = "no bundle" if manifest is None else bundle_io.bundle_problem(bundle, manifest)
+        if problem is None:
             return bundle
-        raise InputError(f"region {name!r} has no bundle and no inputs (set BAERUM_SIM_DATA "
-                         f"or run `baerum-sim data fetch {name}`)")
+        raise InputError(f"{bundle}: {problem}, and region {name!r} has no inputs to build "
+                         f"it from (set BAERUM_SIM_DATA or run `baerum-sim data fetch {name}`)")
     return import_region(name)
 
 

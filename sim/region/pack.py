@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from sim._fs import REGION_NAME
 from sim.domain import Line, Stop, lonlat_to_xy
 from sim.errors import InputError
 from sim.region.model import Area, Layer
@@ -32,6 +33,11 @@ class RegionInfo(_Model):
     cell_size_m: float = 250.0
     seed: int = Field(default=0, description="seed of every random choice of the build "
                       "(proxy locations)")
+    population_expected: float | None = Field(
+        default=None, gt=0, description="residents the population grid should give inside "
+        "the boundary; an import that is off by more than population_tolerance is refused")
+    population_tolerance: float = Field(default=0.02, gt=0, lt=1)
+    population_source: str = ""
 
 
 class PopulationColumn(_Model):
@@ -266,7 +272,14 @@ def known_regions() -> list[str]:
 
 
 def pack_dir(name: str) -> Path:
-    """Directory of region pack ``name``; :class:`InputError` listing known ones if absent."""
+    """Directory of region pack ``name``, looked up only in the pack search path.
+
+    :class:`InputError` for a name that is not a plain region name (no paths) or that no
+    pack has, listing the known ones.
+    """
+    if not REGION_NAME.fullmatch(name):
+        raise InputError(f"{name[:120]!r}: not a region name (expected the name of a region "
+                         "pack: lower-case letters, digits, _ and -)")
     for base in pack_search_path():
         candidate = base / name
         if (candidate / "pack.toml").is_file():

@@ -79,8 +79,15 @@ def street_edits_for_year(scenario: Scenario, year: int) -> tuple[tuple[int, ...
 
 
 def network_state(region: Region, scenario: Scenario, year: int) -> tuple:
-    """What makes two years' networks identical: the lines and street edits in force."""
-    return lines_for_year(region, scenario, year), street_edits_for_year(scenario, year)
+    """What makes two years' networks identical: the lines, the stops they call at (with
+    their coordinates) and the street edits in force (by content, not position)."""
+    lines = lines_for_year(region, scenario, year)
+    stops = stops_for_scenario(region, scenario)
+    used = sorted({name for line in lines for name in line.stops})
+    added, closed = street_edits_for_year(scenario, year)
+    edits = (tuple(repr(scenario.streets.add_link[i]) for i in added),
+             tuple(repr(scenario.streets.close_link[i]) for i in closed))
+    return lines, tuple((n, stops[n].x, stops[n].y) for n in used), edits
 
 
 def streets_for_year(region: Region, scenario: Scenario, year: int) -> Streets:

@@ -22,14 +22,32 @@ from pydantic import (
     model_validator,
 )
 
+from sim._fs import REGION_NAME, check_safe_name
 from sim.errors import InputError
 from sim.params import ModelParams
 from sim.region.model import Region
 from sim.vocab import EVERYDAY_FUNCTIONS, Mode, StreetMode
 
-Year = Annotated[int, Field(ge=1900, le=2200)]
-NonNegative = Annotated[float, Field(ge=0)]
-Positive = Annotated[float, Field(gt=0)]
+# Numbers are strict and finite: no bool or numeric string is taken for a number, no inf
+# or NaN; each kind has a documented range so that a typo cannot pass silently.
+Year = Annotated[int, Field(ge=1900, le=2200, strict=True)]
+Amount = Annotated[float, Field(ge=0, le=1_000_000, allow_inf_nan=False, strict=True)]
+Minutes = Annotated[float, Field(gt=0, le=1440, allow_inf_nan=False, strict=True)]
+Capacity = Annotated[float, Field(ge=0, le=100_000, allow_inf_nan=False, strict=True)]
+Metres = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False, strict=True)]
+Speed = Annotated[float, Field(gt=0, le=200, allow_inf_nan=False, strict=True)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+#: EPSG:25833 metres; checked against the region's extent in :meth:`Scenario.check_against`.
+Coord = Annotated[float, Field(allow_inf_nan=False, strict=True)]
+Name = Annotated[str, Field(min_length=1, max_length=200, strict=True)]
+Text = Annotated[str, Field(max_length=5000, strict=True)]
+
+#: Deepest nesting of tables and arrays a scenario file may have.
+MAX_NESTING = 8
+
+#: How far outside the region's extent a coordinate may lie (m): a new line may run a
+#: little beyond the boundary, a typo or a lon/lat pair may not.
+EXTENT_MARGIN_M = 10_000.0
 
 
 class _Strict(BaseModel):
@@ -39,12 +57,25 @@ class _Strict(BaseModel):
 class ScenarioInfo(_Strict):
     """``[scenario]``: name, region and the years to model."""
 
-    name: Annotated[str, Field(min_length=1, pattern=r"^[\w.\- ]+$")]
-    region: str = "demo"
-    description: str = ""
+    name: Annotated[str, Field(strict=True)]
+    region: Annotated[str, Field(strict=True)] = "demo"
+    description: Text = ""
     base_year: Year
-    target_years: Annotated[list[Year], Field(min_length=1)]
-    seed: int = 0
+    target_years: Annotated[list[Year], Field(min_length=1, max_length=20)]
+    seed: Annotated[int, Field(ge=0, le=2**32 - 1, strict=True)] = 0
+
+    @field_validator("name")
+    @classmethod
+    def _usable_as_directory_name(cls, value: str) -> str:
+        return check_safe_name(value, "name")
+
+    @field_validator("region")
+    @classmethod
+    def _region_is_a_name(cls, value: str) -> str:
+        if not REGION_NAME.fullmatch(value):
+            raise ValueError(f"{value[:120]!r} is not a region name (expected the name of a "
+                             "region pack: lower-case letters, digits, _ and -)")
+        return value
 
     @model_validator(mode="after")
     def _years_in_order(self) -> Self:
@@ -61,9 +92,9 @@ class ScenarioInfo(_Strict):
 class Placement(_Strict):
     """One ``[[growth]]`` entry: dwellings and jobs built in an area over some years."""
 
-    area: str
-    dwellings: NonNegative = 0
-    jobs: NonNegative = 0
+    area: Name
+    dwellings: Amount = 0
+    jobs: Amount = 0
     from_year: Year
     to_year: Year
 
@@ -84,20 +115,20 @@ class Placement(_Strict):
 class NewStop(_Strict):
     """A stop given by name and EPSG:25833 coordinates."""
 
-    name: str
-    x: float
-    y: float
+    name: Name
+    x: Coord
+    y: Coord
 
 
 class AddLine(_Strict):
     """``[[transit.add_line]]``: a new frequency-based line."""
 
-    name: str
+    name: Name
     mode: Mode
-    stops: Annotated[list[str | NewStop], Field(min_length=2)]
-    run_times_min: list[Positive]
-    headway_peak_min: Positive
-    headway_offpeak_min: Positive | None = None
+    stops: Annotated[list[Name | NewStop], Field(min_length=2, max_length=500)]
+    run_times_min: list[Minutes]
+    headway_peak_min: Minutes
+    headway_offpeak_min: Minutes | None = None
     opening_year: Year | None = None
 
     @model_validator(mode="after")
@@ -113,16 +144,16 @@ class AddLine(_Strict):
 class ChangeHeadway(_Strict):
     """``[[transit.change_headway]]``: a new headway on an existing line from a year."""
 
-    line: str
-    headway_peak_min: Positive
-    headway_offpeak_min: Positive | None = None
+    line: Name
+    headway_peak_min: Minutes
+    headway_offpeak_min: Minutes | None = None
     from_year: Year
 
 
 class RemoveLine(_Strict):
     """``[[transit.remove_line]]``: a line stops running from a year."""
 
-    line: str
+    line: Name
     from_year: Year
 
 
@@ -132,14 +163,14 @@ class RemoveStop(_Strict):
     Vehicles still pass: the run times on both sides of the stop are added up.
     """
 
-    stop: str
+    stop: Name
     from_year: Year
 
 
 class ChangeOpening(_Strict):
     """``[[transit.change_opening]]``: an existing line opens in another year (delay)."""
 
-    line: str
+    line: Name
     opening_year: Year
 
 
@@ -160,20 +191,20 @@ class AddLink(_Strict):
     distance between them.
     """
 
-    name: str = ""
-    start: tuple[float, float]
-    end: tuple[float, float]
+    name: Annotated[str, Field(max_length=200, strict=True)] = ""
+    start: tuple[Coord, Coord]
+    end: tuple[Coord, Coord]
     modes: Annotated[list[StreetMode], Field(min_length=1)] = ["walk", "bike"]
-    length_m: Positive | None = None
-    car_speed_kmh: Positive = 30.0
+    length_m: Metres | None = None
+    car_speed_kmh: Speed = 30.0
     opening_year: Year | None = None
 
 
 class CloseLink(_Strict):
     """``[[streets.close_link]]``: close the street segment nearest to a point for some modes."""
 
-    name: str = ""
-    at: tuple[float, float]
+    name: Annotated[str, Field(max_length=200, strict=True)] = ""
+    at: tuple[Coord, Coord]
     modes: Annotated[list[StreetMode], Field(min_length=1)] = ["car"]
     from_year: Year
 
@@ -189,10 +220,10 @@ class NewFacility(_Strict):
     """``[[facilities]]``: an everyday facility added by the scenario (EPSG:25833)."""
 
     category: str
-    name: str
-    x: float
-    y: float
-    capacity: NonNegative | None = None
+    name: Name
+    x: Coord
+    y: Coord
+    capacity: Capacity | None = None
     opening_year: Year | None = None
 
     @field_validator("category")
@@ -221,10 +252,10 @@ WALK_THRESHOLDS_M: dict[str, float] = {**dict.fromkeys(EVERYDAY_FUNCTIONS, 500.0
 class Goals(_Strict):
     """``[goals]``: thresholds of the three goals."""
 
-    placement_share: Annotated[float, Field(ge=0, le=1)] = PLACEMENT_TARGET
+    placement_share: Share = PLACEMENT_TARGET
     nullvekst_reference_year: Year = NULLVEKST_REFERENCE_YEAR
-    kortreist_share: Annotated[float, Field(ge=0, le=1)] | None = None
-    walk_thresholds_m: dict[str, Positive] = {}
+    kortreist_share: Share | None = None
+    walk_thresholds_m: dict[str, Metres] = {}
 
     @field_validator("walk_thresholds_m")
     @classmethod
@@ -254,21 +285,78 @@ class Scenario(_Strict):
     model: ModelParams = ModelParams()
 
     @model_validator(mode="after")
-    def _growth_years_after_base(self) -> Self:
+    def _years_in_range(self) -> Self:
+        """Every year lies in the modelled span; growth starts after the base year."""
+        info = self.scenario
+        reference = self.goals.nullvekst_reference_year
+        if reference > info.base_year:
+            raise ValueError(f"goals.nullvekst_reference_year {reference} must not come after "
+                             f"base_year {info.base_year}")
         for i, placement in enumerate(self.growth):
-            if placement.from_year <= self.scenario.base_year:
+            if placement.from_year <= info.base_year:
                 raise ValueError(
                     f"growth[{i}].from_year {placement.from_year} must come after "
-                    f"base_year {self.scenario.base_year}"
+                    f"base_year {info.base_year}"
                 )
+        last = info.target_years[-1]
+        for where, year in self._edit_years():
+            if not reference <= year <= last:
+                raise ValueError(f"{where} {year} must lie between the reference year "
+                                 f"{reference} and the last target year {last}")
         return self
 
+    def _edit_years(self) -> list[tuple[str, int]]:
+        """Years at which something is built or changed (openings may lie beyond the horizon)."""
+        t, s = self.transit, self.streets
+        years = [(f"growth[{i}].to_year", p.to_year) for i, p in enumerate(self.growth)]
+        starts: dict[str, list[int]] = {
+            "change_headway": [e.from_year for e in t.change_headway],
+            "remove_line": [e.from_year for e in t.remove_line],
+            "remove_stop": [e.from_year for e in t.remove_stop]}
+        for kind, from_years in starts.items():
+            years += [(f"transit.{kind}[{i}].from_year", y) for i, y in enumerate(from_years)]
+        years += [(f"streets.close_link[{i}].from_year", c.from_year)
+                  for i, c in enumerate(s.close_link)]
+        return years
+
+    @model_validator(mode="after")
+    def _names_unique(self) -> Self:
+        """Names are unique per kind; a new stop used by two lines is one place."""
+        for kind, names in (("transit.add_line", [a.name for a in self.transit.add_line]),
+                            ("facilities", [f.name for f in self.facilities])):
+            twice = sorted({n for n in names if names.count(n) > 1})
+            if twice:
+                raise ValueError(f"{kind}: the name {twice[0]!r} is used twice (names must be "
+                                 "unique)")
+        where: dict[str, tuple[float, float]] = {}
+        for add in self.transit.add_line:
+            for stop in add.stops:
+                if not isinstance(stop, str) and where.setdefault(stop.name, (stop.x, stop.y)) \
+                        != (stop.x, stop.y):
+                    raise ValueError(f"transit.add_line: new stop {stop.name!r} is given at two "
+                                     "places (a name is one stop)")
+        return self
+
+    def coordinates(self) -> list[tuple[str, float, float]]:
+        """Every coordinate of the file with its field: new stops, links, facilities."""
+        out = [(f"transit.add_line[{i}].stops[{j}]", s.x, s.y)
+               for i, a in enumerate(self.transit.add_line) for j, s in enumerate(a.stops)
+               if not isinstance(s, str)]
+        for i, link in enumerate(self.streets.add_link):
+            out += [(f"streets.add_link[{i}].start", *link.start),
+                    (f"streets.add_link[{i}].end", *link.end)]
+        out += [(f"streets.close_link[{i}].at", *c.at)
+                for i, c in enumerate(self.streets.close_link)]
+        out += [(f"facilities[{i}]", f.x, f.y) for i, f in enumerate(self.facilities)]
+        return out
+
     def check_against(self, region: Region, path: Path) -> None:
-        """Check names that need the region: areas, lines, stops.
+        """Check what needs the region: names of areas, lines and stops, and coordinates.
 
         Raises :class:`InputError` for the first unknown name, suggesting the nearest
-        valid one.
+        valid one, or the first coordinate outside the region's extent.
         """
+        _check_coordinates(path, self.coordinates(), region)
         areas = [a.name for a in region.areas]
         for i, placement in enumerate(self.growth):
             _check_name(path, f"growth[{i}].area", placement.area, areas, "area")
@@ -294,6 +382,21 @@ class Scenario(_Strict):
                   if not isinstance(s, str)]
         for i, cut in enumerate(self.transit.remove_stop):
             _check_name(path, f"transit.remove_stop[{i}].stop", cut.stop, stops, "stop")
+
+
+def _check_coordinates(path: Path, points: list[tuple[str, float, float]],
+                       region: Region) -> None:
+    """Each point inside the region's extent plus :data:`EXTENT_MARGIN_M`."""
+    x0, y0, x1, y1 = region.boundary.bounds
+    m = EXTENT_MARGIN_M
+    for field, x, y in points:
+        if x0 - m <= x <= x1 + m and y0 - m <= y <= y1 + m:
+            continue
+        hint = (" — this looks like longitude/latitude; EPSG:25833 metres expected"
+                if abs(x) <= 180 and abs(y) <= 90 else "")
+        raise InputError(f"{path}: {field}: ({x:g}, {y:g}) lies outside region "
+                         f"{region.name!r} (x {x0:.0f}..{x1:.0f}, y {y0:.0f}..{y1:.0f}, "
+                         f"EPSG:25833 metres){hint}")
 
 
 def _check_name(path: Path, field: str, name: str, valid: list[str], what: str) -> None:
@@ -331,12 +434,33 @@ def scenario_text(path: Path) -> str:
         raise InputError(f"{path}: cannot read scenario file ({exc})") from None
 
 
+def _nesting(value: object) -> int:
+    """Depth of nested tables and arrays (iterative: safe on any depth)."""
+    deepest, stack = 0, [(value, 0)]
+    while stack:
+        item, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if isinstance(item, dict):
+            stack += [(v, depth + 1) for v in item.values()]
+        elif isinstance(item, list):
+            stack += [(v, depth + 1) for v in item]
+    return deepest
+
+
 def scenario_from_text(text: str, path: Path) -> Scenario:
     """Parse and validate scenario TOML ``text`` (``path`` is used in messages)."""
+    if text.count("[") + text.count("{") > 20 * MAX_NESTING + len(text) // 2:
+        raise InputError(f"{path}: not a scenario file (brackets everywhere)")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
+    except RecursionError:
+        raise InputError(f"{path}: tables or arrays nested too deeply (at most "
+                         f"{MAX_NESTING} levels)") from None
+    if _nesting(data) > MAX_NESTING:
+        raise InputError(f"{path}: tables or arrays nested too deeply (at most {MAX_NESTING} "
+                         "levels)")
     try:
         return Scenario.model_validate(data)
     except ValidationError as exc:
