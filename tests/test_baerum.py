@@ -173,3 +173,16 @@ def test_pt_line_loads(runs) -> None:
     assert {"L1", "Metro 3", "Fornebubanen"} <= set(lines)
     assert sum(v["boardings"] for v in lines.values()) == pytest.approx(demand["pt_boardings"])
     assert demand["pt_boardings"] >= demand["trips"]["pt"]  # at least one boarding a trip
+
+
+def test_every_scenario_gives_the_same_bytes_twice(runs, tmp_path) -> None:
+    """Same inputs, same bytes: cells.gpkg, PNGs and CSVs of a second run are identical."""
+    for name in SCENARIOS:
+        first = Path(runs[name]["_dir"])
+        again = tmp_path / name
+        assert main(["run", str(REPO / "scenarios" / f"{name}.toml"), "--out", str(again),
+                     "--quiet"]) == 0
+        files = sorted(p.name for p in first.iterdir() if p.suffix in (".gpkg", ".png", ".csv"))
+        assert "cells.gpkg" in files and len(files) >= 10
+        for f in files:
+            assert (first / f).read_bytes() == (again / f).read_bytes(), f"{name}/{f}"

@@ -421,7 +421,7 @@ def _format_validation_error(path: Path, exc: ValidationError) -> str:
     elif err["type"] == "missing":
         msg = "required field is missing"
     more = f" (and {exc.error_count() - 1} more problems)" if exc.error_count() > 1 else ""
-    return f"{path}: {loc or '(top level)'}: {msg}{more}"
+    return f"{path}: {loc + ': ' if loc else ''}{msg}{more}"
 
 
 def scenario_text(path: Path) -> str:
