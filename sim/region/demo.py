@@ -271,7 +271,7 @@ def demo_region(seed: int = SEED) -> Region:
     streets = _streets(rng)
     cells = _cells(rng)
     facilities = _facilities(rng, cells)
-    synthetic = Layer(status="synthetic", source=f"sim.demo (seed {seed})", licence="MIT",
+    synthetic = Layer(status="synthetic", source=f"sim.region.demo (seed {seed})", licence="MIT",
                       note="made-up municipality for demos and tests; not Bærum data")
     layers = {
         name: synthetic
