@@ -94,6 +94,8 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
             "inputs": region.inputs,
             "seed": region.seed,
             "boundary_wkb": shapely.to_wkb(region.boundary, hex=True),
+            "neighbours_wkb": {k: shapely.to_wkb(g, hex=True)
+                               for k, g in region.neighbours.items()},
         })
         _dump(tmp / "info.json", info)
         _dump(tmp / "manifest.json", manifest)  # written last: marks completeness
@@ -134,6 +136,7 @@ def load_bundle(bundle: Path) -> Region:
         external_zones=external,
         inputs=meta["inputs"],
         seed=meta["seed"],
+        neighbours={k: shapely.from_wkb(v) for k, v in meta.get("neighbours_wkb", {}).items()},
     )
 
 

@@ -99,6 +99,8 @@ class AddLine(_Strict):
     headway_peak_min: Positive
     headway_offpeak_min: Positive | None = None
     opening_year: Year | None = None
+    #: The line's drawn course (EPSG:25833 points), for maps only; empty: stop to stop.
+    path: list[tuple[float, float]] = []
 
     @model_validator(mode="after")
     def _run_times_match(self) -> Self:
