@@ -61,10 +61,11 @@ def distance_classes(threshold_m: float) -> np.ndarray:
     return np.array([0.0, *(f * threshold_m for f in CLASS_FACTORS), np.inf])
 
 
-def class_labels(edges: np.ndarray) -> list[str]:
+def class_labels(edges: np.ndarray, fmt: str = "{:.0f}", unit: str = " m") -> list[str]:
     """Legend labels of the classes, e.g. ``"250–500 m"`` and ``"> 1500 m"``."""
-    out = [f"{lo:.0f}–{hi:.0f} m" for lo, hi in itertools.pairwise(edges[:-1])]
-    return [*out, f"> {edges[-2]:.0f} m"]
+    out = [f"{fmt.format(lo)}–{fmt.format(hi)}{unit}"
+           for lo, hi in itertools.pairwise(edges[:-1])]
+    return [*out, f"> {fmt.format(edges[-2])}{unit}"]
 
 
 def class_index(values: np.ndarray, edges: np.ndarray) -> np.ndarray:
