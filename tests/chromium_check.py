@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -97,10 +98,8 @@ class RecordingProxy:
                 except OSError:
                     head = "?"
                 self.requests.append(head)
-                try:
+                with contextlib.suppress(OSError):
                     conn.sendall(b"HTTP/1.1 502 Bad Gateway\r\nContent-Length: 0\r\n\r\n")
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self._sock.close()
@@ -246,10 +245,8 @@ class DevTools:
                                           **params)["data"])
 
     def close(self) -> None:
-        try:
+        with contextlib.suppress(AssertionError, OSError):
             self.call("Browser.close", timeout=10)
-        except (AssertionError, OSError):
-            pass
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:

@@ -13,13 +13,13 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from qgis.core import (  # noqa: E402
+from qgis.core import (
     QgsApplication,
     QgsMapRendererSequentialJob,
     QgsMapSettings,
     QgsProject,
 )
-from qgis.PyQt.QtCore import QSize  # noqa: E402
+from qgis.PyQt.QtCore import QSize
 
 
 def render(project: QgsProject, png: str) -> None:
