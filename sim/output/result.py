@@ -86,13 +86,18 @@ def cells_frame(sim: Simulation) -> gpd.GeoDataFrame:
     return frame
 
 
-def write_result(sim: Simulation, out: Path, scenario_path: Path, scenario_text: str) -> Summary:
-    """Write every file of the result of ``sim`` into ``out``, atomically; returns the summary."""
+def write_result(sim: Simulation, out: Path, scenario_path: Path, scenario_text: str,
+                 extra_inputs: dict[str, str] | None = None) -> Summary:
+    """Write every file of the result of ``sim`` into ``out``, atomically; returns the summary.
+
+    ``extra_inputs`` (file → sha256, e.g. the scenario's GeoPackage) join the manifest.
+    """
     changes = basket_changes(sim)
     cells = cells_frame(sim)
     summary = summary_from_simulation(sim, scenario_path, scenario_text,
                                       cells_gaining=int(changes.gains.sum()),
-                                      cells_losing=int(changes.loses.sum()))
+                                      cells_losing=int(changes.loses.sum()),
+                                      extra_inputs=extra_inputs)
     with atomic_dir(out) as tmp:
         write_summary(summary, tmp / "summary.json")
         cells.to_file(tmp / "cells.gpkg", layer="cells", driver="GPKG")

@@ -244,6 +244,20 @@ class Goals(_Strict):
                 **self.walk_thresholds_m}
 
 
+class GisLayers(_Strict):
+    """``[gis]``: a GeoPackage drawn in GIS, relative to the scenario file, and its layers.
+
+    Each layer name may be empty to leave that layer out. Lines call at the stops within
+    ``stop_snap_m`` of them (a drawing tolerance) in their order along the line.
+    """
+
+    file: Annotated[str, Field(min_length=1)]
+    lines: str = "lines"
+    stops: str = "stops"
+    facilities: str = "facilities"
+    stop_snap_m: Positive = 50.0
+
+
 class Scenario(_Strict):
     """A whole scenario file."""
 
@@ -254,6 +268,7 @@ class Scenario(_Strict):
     facilities: list[NewFacility] = []
     goals: Goals = Goals()
     model: ModelParams = ModelParams()
+    gis: GisLayers | None = None
 
     @model_validator(mode="after")
     def _growth_years_after_base(self) -> Self:
