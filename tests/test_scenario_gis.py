@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 from pathlib import Path
 
@@ -128,7 +129,7 @@ def test_speed_gives_run_times_along_the_line(tmp_path: Path) -> None:
     (line,) = lines_from_layers(lines, stops, path, {"Vestby stasjon", "Bakken stasjon"}, 50)
     geom = lines.geometry.iloc[0]
     along = [geom.project(Point(_xy(p))) for p in (VESTBY, BAKKEN, NYBYEN)]
-    expected = [(b - a) / 1000 / 20 * 60 for a, b in zip(along, along[1:], strict=False)]
+    expected = [(b - a) / 1000 / 20 * 60 for a, b in itertools.pairwise(along)]
     assert line.run_times_min == pytest.approx(expected, abs=1e-3)
 
 
@@ -158,7 +159,7 @@ def test_bad_facility_and_lonely_line(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="no layer 'linjer'"):
         load_scenario(_scenario(tmp_path, "bad2",
                                 '[gis]\nfile = "drawn.gpkg"\nlines = "linjer"\n'))
-    with pytest.raises(InputError, match="nope.gpkg: GeoPackage not found"):
+    with pytest.raises(InputError, match=r"nope\.gpkg: GeoPackage not found"):
         load_scenario(_scenario(tmp_path, "bad3", '[gis]\nfile = "nope.gpkg"\n'))
 
 
