@@ -97,12 +97,12 @@ def _placement_shape(region: Region, placement: Any) -> BaseGeometry:
 def _growth(sim: Simulation) -> gpd.GeoDataFrame:
     table = sim.final.growth.placements
     rows = []
-    for placement, row in zip(sim.scenario.growth, table.itertuples(), strict=True):
-        rows.append({"area": row.area, "kind": row.kind, "priority": int(row.priority),
+    for placement, row in zip(sim.scenario.growth, table.to_dict("records"), strict=True):
+        rows.append({"area": row["area"], "kind": row["kind"], "priority": int(row["priority"]),
                      "dwellings": float(placement.dwellings), "jobs": float(placement.jobs),
                      "from_year": int(placement.from_year), "to_year": int(placement.to_year),
-                     "built_dwellings": float(row.dwellings),
-                     "rule_break": bool(row.rule_break),
+                     "built_dwellings": float(row["dwellings"]),
+                     "rule_break": bool(row["rule_break"]),
                      "geometry": _placement_shape(sim.region, placement)})
     return _frame(rows, ["area", "kind", "priority", "dwellings", "jobs", "from_year",
                          "to_year", "built_dwellings", "rule_break"])
@@ -128,10 +128,10 @@ def _lines(sim: Simulation) -> gpd.GeoDataFrame:
 
 def _stops(sim: Simulation) -> gpd.GeoDataFrame:
     table = sim.final.network.stops
-    rows = [{"name": r.name, "modes": r.modes, "lines": r.lines,
-             "headway_peak_min": float(r.headway_peak_min),
-             "high_frequency": int(r.high_frequency), "status": r.status,
-             "geometry": Point(r.x, r.y)} for r in table.itertuples()]
+    rows = [{"name": r["name"], "modes": r["modes"], "lines": r["lines"],
+             "headway_peak_min": float(r["headway_peak_min"]),
+             "high_frequency": int(r["high_frequency"]), "status": r["status"],
+             "geometry": Point(r["x"], r["y"])} for r in table.to_dict("records")]
     return _frame(rows, ["name", "modes", "lines", "headway_peak_min", "high_frequency",
                          "status"])
 
@@ -140,9 +140,9 @@ def _facilities(sim: Simulation) -> gpd.GeoDataFrame:
     final = sim.final
     table = facilities_for_year(sim.region, sim.scenario, final.network, final.year)
     table = table[table.category != "transit_stop"]
-    rows = [{"category": r.category, "name": str(r.name), "status": str(r.status),
-             "capacity": float(r.capacity) if pd.notna(r.capacity) else None,
-             "geometry": Point(r.x, r.y)} for r in table.itertuples()]
+    rows = [{"category": r["category"], "name": str(r["name"]), "status": str(r["status"]),
+             "capacity": float(r["capacity"]) if pd.notna(r["capacity"]) else None,
+             "geometry": Point(r["x"], r["y"])} for r in table.to_dict("records")]
     return _frame(rows, ["category", "name", "status", "capacity"])
 
 
@@ -150,10 +150,8 @@ def _place_rows(region: Region) -> list[dict[str, Any]]:
     """Place names of the region (``place_names``: name, x, y, kind), else its areas."""
     names = getattr(region, "place_names", None)
     if isinstance(names, pd.DataFrame) and len(names):
-        kinds = names["kind"] if "kind" in names else pd.Series("place", index=names.index)
-        return [{"name": str(n), "kind": str(k), "x": float(x), "y": float(y)}
-                for n, k, x, y in zip(names["name"], kinds, names["x"], names["y"],
-                                      strict=True)]
+        return [{"name": str(r["name"]), "kind": str(r.get("kind", "place")),
+                 "x": float(r["x"]), "y": float(r["y"])} for r in names.to_dict("records")]
     if names:
         return [{"name": p.name, "kind": getattr(p, "kind", "place"), "x": p.x, "y": p.y}
                 for p in names]

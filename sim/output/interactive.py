@@ -23,16 +23,9 @@ import geopandas as gpd
 import numpy as np
 from bokeh.embed import components
 from bokeh.layouts import column, row
-from bokeh.models import (
-    CheckboxGroup,
-    ColumnDataSource,
-    CustomJS,
-    Div,
-    HoverTool,
-    LabelSet,
-    Select,
-    WMTSTileSource,
-)
+from bokeh.models import ColumnDataSource, CustomJS, HoverTool, WMTSTileSource
+from bokeh.models.annotations import LabelSet
+from bokeh.models.widgets import CheckboxGroup, Div, Select
 from bokeh.plotting import figure
 from bokeh.resources import Resources
 
@@ -82,7 +75,7 @@ def _measures(first: MapInput) -> dict[str, dict[str, Any]]:
     out["n_within"] = {"label": "Funksjoner innen terskel (functions within threshold)",
                        "edges": np.arange(-0.5, n + 1.0), "colours": SEQUENTIAL[-n - 1:],
                        "labels": [str(k) for k in range(n + 1)]}
-    for col, no, en, edges in (
+    for col, no, en, bounds in (
         ("residents", "Bosatte", "residents", [0, 25, 50, 100, 200, 400]),
         ("new_residents", "Nye bosatte", "new residents", [0, 1, 25, 100, 250, 500]),
         ("zone_share_car", "Bilandel i sonen", "car share of the zone",
@@ -90,7 +83,7 @@ def _measures(first: MapInput) -> dict[str, dict[str, Any]]:
         ("zone_share_pt", "Kollektivandel i sonen", "PT share of the zone",
          [0, 0.05, 0.1, 0.15, 0.2, 0.3]),
     ):
-        e = np.array([*edges, np.inf], float)
+        e = np.array([*bounds, np.inf], float)
         labs = class_labels(e, "{:.0%}" if col.startswith("zone_") else "{:.0f}", "")
         out[col] = {"label": f"{no} ({en})", "edges": e, "colours": SEQUENTIAL,
                     "labels": labs}
@@ -123,9 +116,9 @@ def _web(frame: gpd.GeoDataFrame) -> gpd.GeoDataFrame:
     return frame.to_crs(WEB) if len(frame) else frame
 
 
-def _cell_store(inputs: list[MapInput], ids: np.ndarray) -> dict[str, list[float]]:
+def _cell_store(inputs: list[MapInput], ids: np.ndarray) -> dict[str, list[Any]]:
     """Every result's hover columns, keyed ``<key>|<column>``, rows in ``ids`` order."""
-    store: dict[str, list[float]] = {}
+    store: dict[str, list[Any]] = {}
     for inp in inputs:
         table = inp.cells.set_index("cell_id").reindex(ids)
         for col in HOVER_COLUMNS:
@@ -267,7 +260,8 @@ def _side(inp: MapInput, context: MapContext, xs: list, ys: list, ids: np.ndarra
     kwargs: dict[str, Any] = {"x_range": ranges[0], "y_range": ranges[1]} if ranges else {
         "x_range": (bounds[0], bounds[2]), "y_range": (bounds[1], bounds[3])}
     plot = figure(width=520, height=600, match_aspect=True, tools="pan,wheel_zoom,reset",
-                  active_scroll="wheel_zoom", toolbar_location="above", **kwargs)
+                  active_scroll="wheel_zoom", toolbar_location="above", title=inp.name,
+                  **kwargs)
     plot.axis.visible = False
     plot.grid.visible = False
     plot.background_fill_color = "#cfe3f1" if context.has_land else "#f0f0f0"
@@ -288,7 +282,6 @@ def _side(inp: MapInput, context: MapContext, xs: list, ys: list, ids: np.ndarra
               "@zone_share_car{0%}")]
     plot.add_tools(HoverTool(renderers=[cells], tooltips=tips))
     _scale_bar(plot, bounds, lat=_latitude(bounds))
-    plot.title.text = inp.name
     layers["cells"] = [cells]
     layers["tiles"] = [tiles]
     return plot, src, layers
@@ -315,9 +308,11 @@ def interactive_map(inputs: list[MapInput]) -> str:
         frames.append(_web(ref.context.boundary).geometry)
     b = np.array([f.total_bounds for f in frames])
     bounds = (b[:, 0].min(), b[:, 1].min(), b[:, 2].max(), b[:, 3].max())
-    keys = [(i.key, i.name) for i in inputs]
+    keys: list[str | tuple[Any, str]] = [(i.key, i.name) for i in inputs]
     defaults = [inputs[0], inputs[-1]] if len(inputs) > 1 else [inputs[0]]
-    plots, sides, groups = [], [], [[] for _ in LAYER_NAMES]
+    plots: list[Any] = []
+    sides: list[tuple[ColumnDataSource, Any]] = []
+    groups: list[list[Any]] = [[] for _ in LAYER_NAMES]
     ranges = None
     selects = []
     for n, inp in enumerate(defaults):
@@ -330,8 +325,9 @@ def interactive_map(inputs: list[MapInput]) -> str:
         selects.append(sel)
         for i, name in enumerate(("cells", "lines", "stops", "areas", "places", "tiles")):
             groups[i] += layers.get(name, [])
+    options: list[str | tuple[Any, str]] = [(k, str(v["label"])) for k, v in measures.items()]
     measure = Select(title="Farge etter (colour by)", value=first, width=420,
-                     options=[(k, v["label"]) for k, v in measures.items()])
+                     options=options)
     legend = Div(text="", width=1040)
     js_measures = {k: {"label": v["label"], "colours": list(v["colours"]),
                        "labels": v["labels"], "open_missing": v["open_missing"],
