@@ -9,6 +9,7 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from fixtures.demo import edited_copy
 
 from sim.cli import main
 from sim.output.compare import compare_results
@@ -57,11 +58,8 @@ def test_every_plot_is_a_png(compared: Path) -> None:
 
 def test_difference_maps_only_for_changed_measures(demo_results: dict[str, Path],
                                                    tmp_path: Path) -> None:
-    same = tmp_path / "same"
-    shutil.copytree(demo_results["demo"], same)
-    summary = json.loads((same / "summary.json").read_text())
-    summary["scenario"]["name"] = "demo_copy"
-    (same / "summary.json").write_text(json.dumps(summary))
+    same = edited_copy(demo_results["demo"], tmp_path / "same",
+                       lambda s: s["scenario"].update(name="demo_copy"))
     out = compare_results([demo_results["demo"], demo_results["demo_spredt"], same],
                           tmp_path / "cmp")
     maps = sorted(p.name for p in out.glob("difference_*.png"))

@@ -13,6 +13,7 @@ from pathlib import Path
 import matplotlib.image as mpimg
 import pytest
 from chromium_check import DevTools, RecordingProxy, check_report_in_chromium, chromium_binary
+from fixtures.demo import edited_copy
 
 from sim.cli import main
 from sim.output.diff import diff_summaries
@@ -111,16 +112,15 @@ def test_report_markdown_links_exist(report: Path) -> None:
 
 def test_report_escapes_text_and_warns_on_proxies(results: dict[str, Path],
                                                   tmp_path: Path) -> None:
-    result = tmp_path / "evil"
-    shutil.copytree(results["demo"], result)
-    summary = json.loads((result / "summary.json").read_text())
-    summary["scenario"]["description"] = '<script>alert("x")</script> & <b>'
-    summary["synthetic"] = False
-    summary["data_status"] = "mixed"
-    layers = summary["manifest"]["data"]["layers"]
-    for name in layers:
-        layers[name]["status"] = "proxy" if name == "streets" else "real"
-    (result / "summary.json").write_text(json.dumps(summary))
+    def evil(summary: dict) -> None:
+        summary["scenario"]["description"] = '<script>alert("x")</script> & <b>'
+        summary["synthetic"] = False
+        summary["data_status"] = "mixed"
+        layers = summary["manifest"]["data"]["layers"]
+        for name in layers:
+            layers[name]["status"] = "proxy" if name == "streets" else "real"
+
+    result = edited_copy(results["demo"], tmp_path / "evil", evil)
     out = tmp_path / "r" / "report.html"
     assert main(["report", str(result), "--out", str(out.parent)]) == 0
     text = out.read_text(encoding="utf-8")
