@@ -79,8 +79,12 @@ def caveat_line(summaries: list[tuple[str, Summary]]) -> str:
                 weak[name] = info.status
     if not weak:
         return "Datagrunnlag (data): every layer is real or derived from real data."
-    return ("Forbehold (caveat): rests partly on " + ", ".join(
-        f"{n} ({label(s)})" for n, s in sorted(weak.items())) + " — see the data section.")
+    by_status: dict[str, list[str]] = {}
+    for name, status in sorted(weak.items()):
+        by_status.setdefault(status, []).append(name)
+    return ("Forbehold (caveat): " + "; ".join(
+        f"{label(s)}: {', '.join(names)}" for s, names in sorted(by_status.items()))
+        + " — see the data section.")
 
 
 def verdict_section(summaries: list[tuple[str, Summary]]) -> Section:
