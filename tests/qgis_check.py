@@ -13,17 +13,13 @@ import sys
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
-from qgis.core import (
-    QgsApplication,
-    QgsMapRendererSequentialJob,
-    QgsMapSettings,
-    QgsProject,
-)
-from qgis.PyQt.QtCore import QSize
 
 
-def render(project: QgsProject, png: str) -> None:
+def render(project, png: str) -> None:
     """Render the visible layers at the project's default view extent into ``png``."""
+    from qgis.core import QgsMapRendererSequentialJob, QgsMapSettings
+    from qgis.PyQt.QtCore import QSize
+
     settings = QgsMapSettings()
     root = project.layerTreeRoot()
     settings.setLayers([n.layer() for n in root.findLayers() if n.isVisible()])
@@ -37,6 +33,13 @@ def render(project: QgsProject, png: str) -> None:
 
 
 def main(path: str, png: str = "") -> int:
+    """Open the project, print what QGIS sees, render it when ``png`` is given.
+
+    QGIS is imported here, not at module level, so that pytest's doctest collection
+    (which imports every module under tests/) works without QGIS.
+    """
+    from qgis.core import QgsApplication, QgsProject
+
     app = QgsApplication([], False)
     app.initQgis()
     project = QgsProject.instance()
