@@ -31,10 +31,13 @@ from sim.output.diff import Difference, diff_summaries
 from sim.output.report import load_results, write_report
 from sim.output.result import write_result
 from sim.output.summary import VOLATILE_KEYS, Summary, read_summary
+from sim.output.template import write_template
+from sim.readers.scenario_gis import read_gis_layer
 from sim.region.load import fetch_region, import_region, load_region, matrix_cache_dir
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
 from sim.region.pack import known_regions
+from sim.scenario.gis import scenario_with_layers
 from sim.scenario.schema import Scenario, ScenarioInfo, scenario_from_text, scenario_text
 
 log = logging.getLogger(__name__)
@@ -45,7 +48,10 @@ ENVIRONMENT_KEYS = ("manifest.version", "manifest.python")
 
 
 def load_scenario(path: Path, text: str | None = None) -> tuple[Scenario, Region, str]:
-    """Read, validate and check a scenario against its region: ``(scenario, region, text)``."""
+    """Read, validate and check a scenario against its region: ``(scenario, region, text)``.
+
+    Features of the GeoPackage named in ``[gis]`` become scenario entries first.
+    """
     text = scenario_text(path) if text is None else text
     scenario = scenario_from_text(text, path)
     name = scenario.scenario.region
@@ -53,8 +59,27 @@ def load_scenario(path: Path, text: str | None = None) -> tuple[Scenario, Region
         raise InputError(f"{path}: scenario.region: unknown region {name!r} (known regions: "
                          f"{', '.join(known_regions())})")
     region = load_region(name)
+    if scenario.gis is not None:
+        gpkg = gis_file(scenario, path)
+        roles = {"lines": scenario.gis.lines, "stops": scenario.gis.stops,
+                 "facilities": scenario.gis.facilities}
+        frames = {role: read_gis_layer(gpkg, layer) for role, layer in roles.items() if layer}
+        scenario = scenario_with_layers(scenario, frames, gpkg, set(region.stops))
     scenario.check_against(region, path)
     return scenario, region, text
+
+
+def gis_file(scenario: Scenario, path: Path) -> Path:
+    """The GeoPackage of a scenario's ``[gis]`` table, relative to the scenario file."""
+    assert scenario.gis is not None
+    return (Path(path).parent / scenario.gis.file).resolve()
+
+
+def scenario_template(out: Path) -> Path:
+    """Write the empty, typed GeoPackage a planner draws a scenario in."""
+    if Path(out).suffix.lower() != ".gpkg":
+        raise InputError(f"{out}: the template is a GeoPackage; give a name ending in .gpkg")
+    return write_template(Path(out))
 
 
 def validate_scenario(path: Path) -> tuple[Scenario, Region]:
@@ -71,8 +96,12 @@ def _simulate_and_write(scenario: Scenario, region: Region, out: Path, label: Pa
     zones = zones_from_cells(region, scenario.model.zone_size_m)
     skims = skim_source(region, zones, scenario.model, matrix_cache_dir(region.name))
     simulation = simulate(region, scenario, skims)
+    extra = {}
+    if scenario.gis is not None:
+        gpkg = gis_file(scenario, label)
+        extra[str(gpkg)] = sha256_file(gpkg)
     return write_result(simulation, out, scenario_path=label, scenario_text=text, force=force,
-                        inputs=inputs)
+                        inputs=inputs, extra_inputs=extra)
 
 
 def run_scenario(path: Path, out: Path | None = None, force: bool = False) -> Path:

@@ -32,6 +32,13 @@ def _cmd_validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_scenario_template(args: argparse.Namespace) -> int:
+    out = app.scenario_template(Path(args.out))
+    print(f"template written to {out}: draw layers growth, lines, stops and facilities "
+          f"(EPSG:25833) and name it in the scenario: [gis] file = \"{out.name}\"")
+    return 0
+
+
 def _cmd_compare(args: argparse.Namespace) -> int:
     out = app.compare([Path(d) for d in args.results], out=args.out, force=args.force)
     print(f"comparison written to {out}")
@@ -196,6 +203,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default=None, help="take model parameters from this scenario")
     p.add_argument("--out", default=None,
                    help="result file (default results/calibration_<region>.json)")
+
+    scen = sub.add_parser("scenario", help="scenario helpers")
+    ssub = scen.add_subparsers(dest="scenario_command", required=True)
+    p = add("template", _cmd_scenario_template, "write an empty GeoPackage to draw a "
+            "scenario in (layers growth, lines, stops, facilities)", ssub)
+    p.add_argument("out", help="GeoPackage to write (.gpkg)")
 
     data = sub.add_parser("data", help="fetch, import and describe region data")
     dsub = data.add_subparsers(dest="data_command", required=True)

@@ -145,6 +145,7 @@ def test_compare_and_report_over_the_pack(runs, tmp_path) -> None:
     assert main(["report", *dirs, "--out", str(tmp_path / "rep")]) == 0
     html = (tmp_path / "rep" / "report.html").read_text(encoding="utf-8")
     assert "fossum_tidlig" in html and "proxy" in html
+    assert (tmp_path / "rep" / "report.html").stat().st_size < 15_000_000  # issue 16
     check_report_in_chromium(tmp_path / "rep" / "report.html", tmp_path, min_images=60)
 
 
@@ -186,3 +187,27 @@ def test_every_scenario_gives_the_same_bytes_twice(runs, tmp_path) -> None:
         assert "cells.gpkg" in files and len(files) >= 10
         for f in files:
             assert (first / f).read_bytes() == (again / f).read_bytes(), f"{name}/{f}"
+
+
+def test_maps_show_the_baerum_context(runs) -> None:
+    import geopandas as gpd
+    import matplotlib.pyplot as plt
+    from test_plots import check_map_artists
+
+    from sim.output.context import read_context
+    from sim.output.maps import WATER
+    from sim.output.plots import access_map
+    from sim.output.summary import read_summary
+
+    result = Path(runs["arealstrategi_2040"]["_dir"])
+    context = read_context(result / "cells.gpkg")
+    assert {"Oslo", "Asker"} <= set(context.neighbours.name)
+    assert len(context.lines) >= 5 and context.stops.high_frequency.sum() >= 5
+    fig = access_map(read_summary(result), gpd.read_file(result / "cells.gpkg", layer="cells"),
+                     context, "school")
+    ax = check_map_artists(fig, min_places=5)
+    assert ax.get_facecolor()[:3] == pytest.approx(plt.matplotlib.colors.to_rgb(WATER))
+    places = {t.get_text() for t in ax.findobj() if t.get_gid() == "place"}
+    assert {"Sandvika", "Fornebu"} <= places
+    assert {t.get_text() for t in ax.findobj() if t.get_gid() == "neighbour"} >= {"Oslo"}
+    plt.close(fig)

@@ -9,13 +9,17 @@ from pathlib import Path
 import geopandas as gpd
 import pandas as pd
 import pytest
+from fixtures.demo import edited_copy
 
 from sim.cli import main
 from sim.output.compare import compare_results
+from sim.output.compare_plots import changed_columns
 from sim.output.compare_tables import (
     COMPARE_PLOTS,
+    DIFF_COLUMNS,
     DIST_CAP_M,
     cell_differences,
+    load_inputs,
     nullvekst_trajectory,
 )
 from sim.output.summary import read_summary
@@ -46,10 +50,28 @@ def test_every_plot_is_a_png(compared: Path) -> None:
     for name in COMPARE_PLOTS:
         assert (compared / name).read_bytes().startswith(PNG_SIGNATURE), name
     assert {"goals_compare.png", "mode_shares_compare.png", "access_cdf_compare.png",
-            "basket_groups_compare.png", "nullvekst_compare.png",
-            "difference_maps_compare.png"} <= set(COMPARE_PLOTS)
+            "basket_groups_compare.png", "nullvekst_compare.png"} <= set(COMPARE_PLOTS)
     assert sorted(p.name for p in compared.iterdir()) == sorted(
-        [*COMPARE_PLOTS, "compare.csv", "compare.json", ".baerum-sim"])
+        [*COMPARE_PLOTS, "compare.csv", "compare.json", "difference_01_demo_spredt.png",
+         "differences.txt", ".baerum-sim"])
+
+
+def test_difference_maps_only_for_changed_measures(demo_results: dict[str, Path],
+                                                   tmp_path: Path) -> None:
+    same = edited_copy(demo_results["demo"], tmp_path / "same",
+                       lambda s: s["scenario"].update(name="demo_copy"))
+    out = compare_results([demo_results["demo"], demo_results["demo_spredt"], same],
+                          tmp_path / "cmp")
+    maps = sorted(p.name for p in out.glob("difference_*.png"))
+    assert maps == ["difference_01_demo_spredt.png"]  # the copy has no difference
+    assert "demo_copy: ingen forskjell" in (out / "differences.txt").read_text()
+    inputs = load_inputs([demo_results["demo"], demo_results["demo_spredt"]])
+    tables = {c: cell_differences(inputs[0].cells, inputs[1].cells, c,
+                                  cap=DIST_CAP_M if c.startswith("dist_") else None)
+              for c in DIFF_COLUMNS}
+    changed = changed_columns(tables)
+    assert changed == [c for c in DIFF_COLUMNS if (tables[c]["difference"] != 0).any()]
+    assert "residents" in changed and len(changed) < len(DIFF_COLUMNS)
 
 
 def test_compare_csv_rows_and_verdicts(compared: Path, demo_results: dict[str, Path]) -> None:

@@ -9,8 +9,10 @@ Writes, into one directory that appears only when complete:
 - ``basket_groups_compare.png``: basket share of existing, new and all residents;
 - ``nullvekst_compare.png``: car vehicle-km index (reference year = 100) and the share
   of trip growth taken by walking, cycling and PT per stage;
-- ``difference_maps_compare.png``: per-cell difference (scenario − reference) of
-  ``n_within`` and of the walking distance to each function;
+- ``difference_<nn>_<scenario>.png``: per scenario, maps of the per-cell difference
+  (scenario − reference) of the measures that changed (residents, ``n_within``, walking
+  distance per function), with the counts of better and worse cells;
+  ``differences.txt`` names the scenarios without any per-cell difference;
 - ``compare.json`` (one object per scenario) and ``compare.csv`` (one row per scenario).
 
 Every figure says so when any input rests on synthetic data.
@@ -87,6 +89,6 @@ def compare_results(result_dirs: list[Path], out: Path, force: bool = False) -> 
         plots.plot_access_cdfs(inputs, tmp / "access_cdf_compare.png", tag)
         plots.plot_basket_groups(inputs, tmp / "basket_groups_compare.png", tag)
         plots.plot_nullvekst(inputs, trajectories, tmp / "nullvekst_compare.png", tag)
-        plots.plot_difference_maps(inputs, diffs, tmp / "difference_maps_compare.png", tag)
+        plots.plot_difference_maps(inputs, diffs, tmp, tag)
         _tables(inputs, trajectories, diffs, tmp)
     return out

@@ -17,6 +17,8 @@ from sim.output.compare_tables import (
     CompareInput,
     difference_stats,
 )
+from sim.output.context import context_bounds
+from sim.output.maps import draw_overlay, map_axes, no_en
 from sim.output.style import (
     FAIL_COLOUR,
     GOAL_LABELS,
@@ -189,66 +191,85 @@ def plot_nullvekst(inputs: list[CompareInput], trajectories: list[list[dict[str,
     return save(fig, path)
 
 
+def _measure(column: str) -> tuple[str, str, str, str]:
+    """Title (Norwegian, English), unit and colour map (blue = better or more) of a measure."""
+    if column == "n_within":
+        return ("funksjoner innen terskel", "functions within threshold", "", "RdBu")
+    if column == "residents":
+        return ("bosatte", "residents", "", "PuOr")
+    no, en = no_en(column.removeprefix("dist_"))
+    return (f"gangavstand til {no}", f"walking distance to {en}", " m", "RdBu_r")
+
+
+def changed_columns(tables: dict[str, pd.DataFrame]) -> list[str]:
+    """Measures with at least one cell different from the reference."""
+    stats = {c: difference_stats(tables[c], c) for c in DIFF_COLUMNS}
+    return [c for c in DIFF_COLUMNS if stats[c]["cells_higher"] or stats[c]["cells_lower"]]
+
+
+def _difference_panel(ax: plt.Axes, ref: CompareInput, grid: CellGrid, table: pd.DataFrame,
+                      column: str, extent: tuple[float, float, float, float]) -> None:
+    no, en, unit, cmap = _measure(column)
+    map_axes(ax, ref.context, extent)
+    d = table["difference"].to_numpy(float)
+    x, y = table.x.to_numpy(), table.y.to_numpy()
+    ax.imshow(grid.raster_at(x, y, np.ones(len(d))), origin="lower", extent=grid.extent,
+              cmap="Greys", vmin=0, vmax=6, zorder=1, interpolation="nearest")
+    changed = np.where(np.isfinite(d) & (d != 0), d, np.nan)
+    finite = np.abs(changed[np.isfinite(changed)])
+    lim = max(1.0, float(np.percentile(finite, 98))) if finite.size else 1.0
+    im = ax.imshow(grid.raster_at(x, y, changed), origin="lower", extent=grid.extent,
+                   cmap=cmap, vmin=-lim, vmax=lim, zorder=2, interpolation="nearest",
+                   gid="difference")
+    plt.colorbar(im, ax=ax, shrink=0.7, label=f"Δ{unit}")
+    draw_overlay(ax, ref.context, labels=6, light=True)
+    st = difference_stats(table, column)
+    if column == "residents":
+        counts = (f"{st['cells_higher']} ruter flere, {st['cells_lower']} færre",
+                  f"{st['cells_higher']} cells more, {st['cells_lower']} fewer")
+    else:
+        counts = (f"{st['cells_better']} ruter bedre, {st['cells_worse']} verre",
+                  f"{st['cells_better']} cells better, {st['cells_worse']} worse")
+    ax.set_title(f"{no.capitalize()}: {counts[0]}\n{en.capitalize()}: {counts[1]}",
+                 fontsize=8.5, loc="left")
+
+
 def plot_difference_maps(inputs: list[CompareInput],
-                         tables: dict[str, dict[str, pd.DataFrame]], path: Path,
-                         tag: str) -> Path:
-    """Maps of the per-cell difference (scenario − reference); blue = better, red = worse."""
+                         tables: dict[str, dict[str, pd.DataFrame]], out: Path,
+                         tag: str) -> list[Path]:
+    """Per scenario, maps of the measures that changed (scenario − reference), one PNG each.
+
+    Symmetric diverging scales, blue = better (or more residents), red = worse; the
+    count of better and worse cells in each title. Scenarios without any change get no
+    map but a line in ``differences.txt``.
+    """
     ref = inputs[0]
-    centroids = ref.cells.geometry.centroid
-    bounds = ref.cells.geometry.bounds
-    size = float(np.median(bounds.maxx - bounds.minx))
-    cg = CellGrid.from_centres(centroids.x.to_numpy(), centroids.y.to_numpy(), size)
-    extent = cg.extent
-    background = cg.raster(np.ones(len(centroids)))
-    others = inputs[1:]
-    ncols = 4
-    nrows_each = -(-len(DIFF_COLUMNS) // ncols)
-    fig, axes = plt.subplots(nrows_each * len(others), ncols, squeeze=False,
-                             figsize=(5.2 * ncols, 4.6 * nrows_each * len(others)))
-    for k, other in enumerate(others):
-        for j, column in enumerate(DIFF_COLUMNS):
-            ax = axes[k * nrows_each + j // ncols, j % ncols]
-            table = tables[other.name][column]
-            d = table["difference"].to_numpy(float)
-            grid = cg.raster_at(table.x.to_numpy(), table.y.to_numpy(), d)
-            finite = np.abs(d[np.isfinite(d)])
-            if column == "n_within":
-                lim, cmap, unit = float(len(EVERYDAY_FUNCTIONS)), "RdBu", "functions"
-                title = "funksjoner innen terskel (n_within)"
-            elif column == "residents":
-                lim = max(1.0, float(np.percentile(finite, 98)) if finite.size else 1.0)
-                cmap, unit, title = "PuOr_r", "residents", "bosatte (residents)"
-            else:
-                lim = max(100.0, float(np.percentile(finite, 98)) if finite.size else 100.0)
-                cmap, unit = "RdBu_r", "m"
-                function = column.removeprefix("dist_")
-                title = f"avstand {label(function)}"
-            ax.imshow(background, origin="lower", extent=extent, cmap="Greys", vmin=0,
-                      vmax=5)
-            im = ax.imshow(grid, origin="lower", extent=extent, cmap=cmap, vmin=-lim, vmax=lim,
-                           interpolation="nearest")
-            fig.colorbar(im, ax=ax, shrink=0.8, label=f"Δ {unit} ({other.name} − {ref.name})")
-            stats = difference_stats(table, column)
-            if not (stats["cells_higher"] or stats["cells_lower"]):
-                ax.text(0.5, 0.02, "ingen forskjell (no difference)", transform=ax.transAxes,
-                        ha="center", va="bottom", fontsize=8)
-            mean = stats["mean_difference"]
-            counts = (f"more {stats['cells_higher']}, fewer {stats['cells_lower']}"
-                      if column == "residents" else
-                      f"better {stats['cells_better']}, worse {stats['cells_worse']}")
-            ax.set_title(f"{other.name} − {ref.name}: {title}\n{stats['cells']} cells, "
-                         f"mean Δ {mean if mean is not None else float('nan'):+.2f} {unit}, "
-                         f"{counts}", fontsize=8)
-            ax.set_aspect("equal")
-            ax.ticklabel_format(style="plain", useOffset=False)
-            ax.tick_params(labelsize=6)
-            ax.locator_params(nbins=4)
-        for j in range(len(DIFF_COLUMNS), nrows_each * ncols):
-            axes[k * nrows_each + j // ncols, j % ncols].axis("off")
-    fig.suptitle(f"Forskjell mot referansen {ref.name} (difference vs reference; cells with "
-                 f"residents in either; blue = better, red = worse; distances capped at "
-                 f"{DIST_CAP_M:.0f} m; EPSG:25833){tag}", fontsize=10)
-    fig.tight_layout()
-    return save(fig, path)
+    grid = CellGrid.from_cells(ref.cells)
+    extent = context_bounds(ref.context, ref.cells)
+    paths, unchanged = [], []
+    for k, other in enumerate(inputs[1:]):
+        columns = changed_columns(tables[other.name])
+        if not columns:
+            unchanged.append(other.name)
+            continue
+        ncols = min(3, len(columns))
+        nrows = -(-len(columns) // ncols)
+        fig, axes = plt.subplots(nrows, ncols, squeeze=False,
+                                 figsize=(5.4 * ncols, 5.6 * nrows))
+        for ax, column in zip(axes.flat, columns, strict=False):
+            _difference_panel(ax, ref, grid, tables[other.name][column], column, extent)
+        for ax in list(axes.flat)[len(columns):]:
+            ax.axis("off")
+        fig.suptitle(f"{other.name} − {ref.name}: forskjell per rute, blå = bedre, rød = verre\n"
+                     f"per-cell difference, blue = better, red = worse{tag}", fontsize=9)
+        fig.tight_layout()
+        paths.append(save(fig, out / f"difference_{k + 1:02d}_{_file_name(other.name)}.png"))
+    lines = [f"{name}: ingen forskjell per rute mot {ref.name} (no per-cell difference)"
+             for name in unchanged]
+    (out / "differences.txt").write_text("\n".join(lines) + ("\n" if lines else ""),
+                                         encoding="utf-8")
+    return paths
 
 
+def _file_name(name: str) -> str:
+    return "".join(c if c.isalnum() or c in "-_" else "_" for c in name)

@@ -14,11 +14,13 @@ import numpy as np
 import pandas as pd
 
 from sim.errors import InputError
+from sim.output.context import MapContext, read_context
 from sim.output.style import GOAL_LABELS, MODE_COLOURS, weighted_cdf
 from sim.output.summary import Summary, read_summary
 from sim.vocab import EVERYDAY_FUNCTIONS, GROUPS
 
-#: Output files besides ``compare.json`` and ``compare.csv``, with report captions.
+#: Output files besides ``compare.json``, ``compare.csv`` and the difference maps
+#: (``difference_<scenario>.png``, one per scenario with changes), with report captions.
 COMPARE_PLOTS = {
     "goals_compare.png": "Målene side om side (goals side by side; value, margin, FAIL marked)",
     "mode_shares_compare.png": "Reisemiddelfordeling side om side (mode shares side by side)",
@@ -27,8 +29,6 @@ COMPARE_PLOTS = {
     "basket_groups_compare.png": "Kortreist hverdag per gruppe (basket share by group)",
     "nullvekst_compare.png": "Nullvekst: bil-km-indeks og andel av veksten "
                              "(car vehicle-km index and share of growth by walk/bike/PT)",
-    "difference_maps_compare.png": "Forskjell mot referansen per rute (per-cell difference "
-                                   "vs the reference scenario)",
 }
 
 #: Columns of the difference maps: residents, functions within threshold, distances.
@@ -47,6 +47,7 @@ class CompareInput:
     name: str
     summary: Summary
     cells: gpd.GeoDataFrame
+    context: MapContext
 
 
 def _read_cells(result_dir: Path) -> gpd.GeoDataFrame:
@@ -83,7 +84,8 @@ def load_inputs(result_dirs: list[Path]) -> list[CompareInput]:
              for n, d in zip(names, result_dirs, strict=True)]
     if len(set(names)) < len(names):
         names = [f"{n} #{i + 1}" for i, n in enumerate(names)]
-    return [CompareInput(Path(d), n, s, _read_cells(Path(d)))
+    return [CompareInput(Path(d), n, s, _read_cells(Path(d)),
+                         read_context(Path(d) / "cells.gpkg"))
             for d, n, s in zip(result_dirs, names, summaries, strict=True)]
 
 

@@ -13,7 +13,21 @@ import geopandas as gpd
 import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
 
+from sim.output.context import MapContext, context_bounds
+from sim.output.maps import (
+    CLASS_COLOURS,
+    class_labels,
+    class_legend,
+    distance_classes,
+    diverging_classes,
+    draw_cells,
+    draw_overlay,
+    finding_title,
+    map_axes,
+    no_en,
+)
 from sim.output.style import (
     FAIL_COLOUR,
     GOAL_LABELS,
@@ -33,32 +47,37 @@ from sim.vocab import EVERYDAY_FUNCTIONS
 DIST_CAP_M = 5000.0
 
 
-def plot_access_maps(summary: Summary, cells: gpd.GeoDataFrame, out_dir: Path) -> list[Path]:
-    """One map per everyday function: walking distance per cell and the threshold contour."""
-    cg = CellGrid.from_cells(cells)
+def access_map(summary: Summary, cells: gpd.GeoDataFrame, context: MapContext,
+               function: str) -> plt.Figure:
+    """Map of the walking distance to one function per cell, in threshold classes."""
+    access = summary.access[function]
+    year = summary.scenario.final_year
+    edges = distance_classes(access.threshold_m)
+    grid = CellGrid.from_cells(cells)
+    extent = context_bounds(context, cells)
+    fig, ax = plt.subplots(figsize=(8.6, 6.4))
+    map_axes(ax, context, extent)
     lived = cells["residents"].to_numpy(float) > 0
-    tag = synthetic_tag(summary.data_status)
-    paths = []
-    for function in EVERYDAY_FUNCTIONS:
-        access = summary.access[function]
-        threshold = access.threshold_m
-        grid = cg.raster(np.minimum(cells[f"dist_{function}"].to_numpy(float), DIST_CAP_M),
-                         lived)
-        fig, ax = plt.subplots(figsize=(8, 6))
-        im = ax.imshow(grid, origin="lower", extent=cg.extent, cmap="viridis_r", vmin=0,
-                       vmax=max(2 * threshold, 1.0))
-        if np.isfinite(grid).any():
-            ax.contour(cg.xs, cg.ys, np.nan_to_num(grid, nan=1e9), levels=[threshold],
-                       colors="red", linewidths=1.2)
-        fig.colorbar(im, ax=ax, label="walking distance (m)")
-        share = access.share_within or 0.0
-        ax.set_title(f"{function}: {share:.0%} of residents within {threshold:.0f} m "
-                     f"({summary.scenario.final_year}){tag}", fontsize=9)
-        ax.set_xlabel("x (EPSG:25833, m)")
-        ax.set_ylabel("y (m)")
-        ax.set_aspect("equal")
-        paths.append(save(fig, out_dir / f"access_{function}.png"))
-    return paths
+    draw_cells(ax, grid, cells[f"dist_{function}"].to_numpy(float), list(CLASS_COLOURS),
+               edges, lived)
+    handles = draw_overlay(ax, context)
+    no, en = no_en(function)
+    share = access.share_within or 0.0
+    t = access.threshold_m
+    class_legend(ax, list(CLASS_COLOURS), class_labels(edges),
+                 "gangavstand / walking distance", handles)
+    ax.set_title(finding_title(
+        f"Gangavstand til {no}, {year} — {share:.0%} av bosatte innen {t:.0f} m",
+        f"Walking distance to {en}, {year} — {share:.0%} of residents within {t:.0f} m",
+        synthetic_tag(summary.data_status)), fontsize=9, loc="left")
+    return fig
+
+
+def plot_access_maps(summary: Summary, cells: gpd.GeoDataFrame, context: MapContext,
+                     out_dir: Path) -> list[Path]:
+    """One map per everyday function (:func:`access_map`), ``access_<function>.png``."""
+    return [save(access_map(summary, cells, context, f), out_dir / f"access_{f}.png")
+            for f in EVERYDAY_FUNCTIONS]
 
 
 def plot_mode_shares(summary: Summary, path: Path) -> Path:
@@ -118,26 +137,33 @@ def plot_access_cdf(summary: Summary, cells: gpd.GeoDataFrame, path: Path) -> Pa
     return save(fig, path)
 
 
-def plot_basket_change(summary: Summary, cells: gpd.GeoDataFrame, changes: pd.DataFrame,
-                       path: Path) -> Path:
+def plot_basket_change(summary: Summary, cells: gpd.GeoDataFrame, context: MapContext,
+                       changes: pd.DataFrame, path: Path) -> Path:
     """Map of the change in the number of everyday functions within reach, base → final."""
     cg = CellGrid.from_cells(cells)
     lived = changes.residents_final.to_numpy() > 0
     diff = (changes.n_within_final - changes.n_within_base).to_numpy(float)
-    grid = cg.raster(diff, lived)
-    fig, ax = plt.subplots(figsize=(8, 6))
-    lim = max(1.0, float(np.nanmax(np.abs(grid))) if np.isfinite(grid).any() else 1.0)
-    im = ax.imshow(grid, origin="lower", extent=cg.extent, cmap="RdBu", vmin=-lim, vmax=lim)
-    fig.colorbar(im, ax=ax, label="change in functions within threshold")
-    for flag, marker, colour in (("gains", "^", "navy"), ("loses", "v", "darkred")):
+    extent = context_bounds(context, cells)
+    fig, ax = plt.subplots(figsize=(8.6, 6.4))
+    map_axes(ax, context, extent)
+    n = len(EVERYDAY_FUNCTIONS)
+    colours, labels = diverging_classes(n)
+    draw_cells(ax, cg, diff, colours, np.arange(-n - 0.5, n + 1.0), lived)
+    handles = draw_overlay(ax, context)
+    for flag, marker, colour, no in (("gains", "^", "#08306b", "får hele kurven / gains"),
+                                     ("loses", "v", "#67000d", "mister kurven / loses")):
         sel = changes[changes[flag]]
-        ax.scatter(sel.x, sel.y, marker=marker, s=14, color=colour,
-                   label=f"{flag} the whole basket ({len(sel)})")
-    ax.legend(fontsize=8, loc="lower right")
-    ax.set_aspect("equal")
-    ax.set_title(f"Kortreist hverdag: change {summary.scenario.base_year} → "
-                 f"{summary.scenario.final_year}{synthetic_tag(summary.data_status)}",
-                 fontsize=9)
+        ax.scatter(sel.x, sel.y, marker=marker, s=14, color=colour, zorder=6.5)
+        handles.append(Line2D([], [], marker=marker, color=colour, linestyle="",
+                              label=f"{no} ({len(sel)})"))
+    class_legend(ax, colours, labels, "endring, funksjoner innen terskel\n"
+                 "change, functions within threshold", handles)
+    gains, loses = int(changes.gains.sum()), int(changes.loses.sum())
+    base, final = summary.scenario.base_year, summary.scenario.final_year
+    ax.set_title(finding_title(
+        f"Kortreist hverdag {base} → {final}: {gains} ruter får hele kurven, {loses} mister den",
+        f"Everyday basket {base} → {final}: {gains} cells gain the whole basket, "
+        f"{loses} lose it", synthetic_tag(summary.data_status)), fontsize=9, loc="left")
     return save(fig, path)
 
 

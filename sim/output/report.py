@@ -1,7 +1,10 @@
 """Analyst report of one or more results: a self-contained HTML file and a Markdown twin.
 
-The HTML file embeds every plot as a base64 ``data:`` URI and carries its CSS inline;
-it loads nothing from the network and runs no scripts. ``report.md`` beside it links
+The HTML file opens with a one-page verdict sheet (:mod:`sim.output.verdict`), embeds
+every plot as a base64 ``data:`` URI, carries its CSS inline and holds an interactive
+map (:mod:`sim.output.interactive`) whose JavaScript is inlined too: it loads nothing
+from the network unless the reader switches on the OpenStreetMap basemap. ``report.md``
+beside it links
 copies of the same PNGs by relative path, in ``report_files/<scenario>/`` and, when a
 comparison was made (:func:`sim.output.compare.compare_results`, run by the
 application), ``report_files/compare/``. Both say prominently when a result rests on
@@ -10,19 +13,34 @@ synthetic, proxy or estimated data.
 
 from __future__ import annotations
 
-import base64
-import html
 import json
 import shutil
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from sim import __version__
+import geopandas as gpd
+
 from sim.errors import InputError
 from sim.output.compare_tables import COMPARE_PLOTS
+from sim.output.context import read_context
+from sim.output.document import (
+    Block,
+    Figure,
+    Html,
+    Section,
+    Table,
+    render_html,
+    render_markdown,
+)
+from sim.output.interactive import MapInput, interactive_map
 from sim.output.summary import Summary, read_summary
+from sim.output.verdict import verdict_section
 from sim.vocab import GOALS, SUMMARY_MODES, WEAK_STATUSES, label
+
+#: Tables of each scenario section, in order (add a builder here to add a table).
+SCENARIO_TABLES: list[Callable[[Summary], Table]] = []
 
 #: Captions of the plots a result holds, in report order.
 PLOT_CAPTIONS = {
@@ -31,55 +49,6 @@ PLOT_CAPTIONS = {
     "access_cdf.png": "Gangavstand (walking distance) to everyday functions",
     "basket_change.png": "Kortreist hverdag: change in functions within reach",
 }
-
-_CSS = """
-body{font-family:system-ui,-apple-system,'Segoe UI',Roboto,Arial,sans-serif;margin:2em auto;
-max-width:1100px;padding:0 1em;color:#222;line-height:1.4}
-h1{margin-bottom:.2em}h2{border-bottom:2px solid #ddd;padding-bottom:.2em;margin-top:2em}
-.meta{color:#666}
-table{border-collapse:collapse;margin:.6em 0 1.2em}
-th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left;vertical-align:top}
-th{background:#f3f3f3}td.num{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}
-.pass{color:#1a7f1a;font-weight:bold}.fail{color:#b00020;font-weight:bold}
-.banner{border:3px solid #b00020;background:#fde8ea;color:#600;padding:.8em 1em;
-margin:1em 0;font-size:1.1em}
-.status-synthetic,.status-proxy,.status-estimated{color:#b00020;font-weight:bold}
-.status-derived{color:#8a5a00}.status-real{color:#1a7f1a}
-figure{margin:1em 0}figure img{max-width:100%;border:1px solid #eee}
-figcaption{color:#555;font-size:.9em}
-"""
-
-
-# --- document model -------------------------------------------------------------------
-
-
-@dataclass
-class Table:
-    """A table of already formatted cells; ``classes`` styles cells (same shape, optional)."""
-
-    header: list[str]
-    rows: list[list[str]]
-    caption: str = ""
-    classes: list[list[str]] = field(default_factory=list)
-
-
-@dataclass
-class Figure:
-    """A PNG file and its caption; ``name`` is its relative path in the Markdown report."""
-
-    path: Path
-    name: str
-    caption: str
-
-
-@dataclass
-class Section:
-    """A heading followed by blocks: paragraphs (str), tables and figures."""
-
-    title: str
-    blocks: list[str | Table | Figure] = field(default_factory=list)
-    level: int = 2
-
 
 @dataclass
 class Result:
@@ -205,6 +174,9 @@ def access_table(summary: Summary) -> Table:
                  "final year.", classes)
 
 
+SCENARIO_TABLES += [goal_table, mode_table, access_table]
+
+
 def provenance_tables(results: list[Result]) -> list[str | Table]:
     """Per layer: status, source, licence; results with identical layers share a table."""
     groups: dict[str, list[Result]] = {}
@@ -270,13 +242,14 @@ def scenario_section(result: Result, files: str) -> Section:
             f"target years {', '.join(str(y) for y in info.target_years)}; "
             f"results from {result.path} (created {s.created}, "
             f"baerum-sim {s.manifest.version}).")
-    blocks: list[str | Table | Figure] = []
+    blocks: list[Block] = []
     if info.description:
         blocks.append(info.description)
     blocks.append(meta)
     if s.data_note:
         blocks.append(f"Data: {s.data_note}")
-    blocks += [goal_table(s), mode_table(s), access_table(s), *result_figures(result, files)]
+    blocks += [make(s) for make in SCENARIO_TABLES]
+    blocks += result_figures(result, files)
     return Section(f"Scenario {result.name}", blocks)
 
 
@@ -304,7 +277,38 @@ def comparison_section(results: list[Result], compare_dir: Path, files: str) -> 
                   [["", *["num"] * len(results)] for _ in SUMMARY_MODES])
     figures = [Figure(compare_dir / name, f"{files}/compare/{name}", caption)
                for name, caption in COMPARE_PLOTS.items() if (compare_dir / name).is_file()]
-    return Section("Sammenligning (comparison)", [goals, modes, *figures])
+    blocks: list[Block] = [goals, modes, *figures]
+    for path in sorted(compare_dir.glob("difference_*.png")):
+        blocks.append(Figure(path, f"{files}/compare/{path.name}",
+                             "Forskjell mot referansen, bare mål som endret seg (per-cell "
+                             "difference vs the reference, only measures that changed)"))
+    note = compare_dir / "differences.txt"
+    if note.is_file():
+        blocks.append(note.read_text(encoding="utf-8").strip())
+    return Section("Sammenligning (comparison)", blocks)
+
+
+def interactive_section(results: list[Result]) -> Section:
+    """The interactive map of every result (side by side when there are two or more)."""
+    inputs = []
+    for r in results:
+        gpkg = r.path / "cells.gpkg"
+        if not gpkg.is_file():
+            continue
+        cells = gpd.read_file(gpkg, layer="cells")
+        inputs.append(MapInput(r.key, r.name, r.summary, cells, read_context(gpkg)))
+    title = "Interaktivt kart (interactive map)"
+    if not inputs:
+        return Section(title, ["No per-cell layer (cells.gpkg) in the results: no map."])
+    intro = ("Hold the mouse over a cell for its residents, walking distances, basket and "
+             "its zone's mode shares; choose the measure and, with several results, the "
+             "scenario of each side; switch layers on and off. Works offline; only the "
+             "optional OpenStreetMap basemap loads tiles from the internet.")
+    if any(i.summary.fully_synthetic for i in inputs):
+        intro += " SYNTETISKE DATA (synthetic data): not Bærum."
+    return Section(title, [intro, Html(interactive_map(inputs),
+                                       "*Interaktivt kart: open report.html (interactive map "
+                                       "in the HTML report only).*")])
 
 
 def provenance_section(results: list[Result]) -> Section:
@@ -312,7 +316,7 @@ def provenance_section(results: list[Result]) -> Section:
     intro = ("Status per data layer: real (ekte) = measured data; derived (avledet) = "
              "computed from real data; proxy (stedfortreder) = a stand-in for missing data; "
              "estimated (anslått) = an assumption; synthetic (syntetisk) = made up.")
-    blocks: list[str | Table | Figure] = [intro, *provenance_tables(results)]
+    blocks: list[Block] = [intro, *provenance_tables(results)]
     for r in results:
         inputs = r.summary.manifest.inputs
         if inputs:
@@ -325,94 +329,13 @@ def provenance_section(results: list[Result]) -> Section:
 def build_sections(results: list[Result], files: str,
                    compare_dir: Path | None = None) -> list[Section]:
     """All sections of the report, in order; plot copies go under ``files``."""
-    sections = [scenario_section(r, files) for r in results]
+    sections = [verdict_section([(r.name, r.summary) for r in results]),
+                interactive_section(results),
+                *[scenario_section(r, files) for r in results]]
     if compare_dir is not None:
         sections.append(comparison_section(results, compare_dir, files))
     sections.append(provenance_section(results))
     return sections
-
-
-# --- rendering ------------------------------------------------------------------------
-
-
-def _e(text: Any) -> str:
-    return html.escape(str(text), quote=True)
-
-
-def _html_table(table: Table) -> str:
-    out = ["<table>"]
-    if table.caption:
-        out.append(f"<caption>{_e(table.caption)}</caption>")
-    out.append("<tr>" + "".join(f"<th>{_e(h)}</th>" for h in table.header) + "</tr>")
-    for i, row in enumerate(table.rows):
-        cls = table.classes[i] if i < len(table.classes) else []
-        cells = []
-        for j, cell in enumerate(row):
-            c = cls[j] if j < len(cls) else ""
-            attr = f' class="{_e(c)}"' if c else ""
-            cells.append(f"<td{attr}>{_e(cell)}</td>")
-        out.append("<tr>" + "".join(cells) + "</tr>")
-    out.append("</table>")
-    return "\n".join(out)
-
-
-def _html_figure(fig: Figure) -> str:
-    data = base64.b64encode(fig.path.read_bytes()).decode("ascii")
-    return (f'<figure><img src="data:image/png;base64,{data}" alt="{_e(fig.caption)}">'
-            f"<figcaption>{_e(fig.caption)}</figcaption></figure>")
-
-
-def render_html(title: str, date: str, banner: list[str], sections: list[Section]) -> str:
-    """The self-contained HTML document."""
-    parts = ["<!DOCTYPE html>", '<html lang="no">', "<head>", '<meta charset="utf-8">',
-             '<meta name="viewport" content="width=device-width, initial-scale=1">',
-             f"<title>{_e(title)}</title>", f"<style>{_CSS}</style>", "</head>", "<body>",
-             f"<h1>{_e(title)}</h1>",
-             f'<p class="meta">Generated {_e(date)} by baerum-sim {_e(__version__)}</p>']
-    if banner:
-        parts.append('<div class="banner" id="data-warning" role="alert">'
-                     + "".join(f"<p><strong>{_e(line)}</strong></p>" for line in banner)
-                     + "</div>")
-    for section in sections:
-        parts.append(f"<section><h{section.level}>{_e(section.title)}</h{section.level}>")
-        for block in section.blocks:
-            if isinstance(block, Table):
-                parts.append(_html_table(block))
-            elif isinstance(block, Figure):
-                parts.append(_html_figure(block))
-            else:
-                parts.append(f"<p>{_e(block)}</p>")
-        parts.append("</section>")
-    parts += ["</body>", "</html>", ""]
-    return "\n".join(parts)
-
-
-def _md(text: Any) -> str:
-    return str(text).replace("\\", "\\\\").replace("|", "\\|").replace("\n", " ")
-
-
-def render_markdown(title: str, date: str, banner: list[str], sections: list[Section]) -> str:
-    """The Markdown version; figures are linked by their relative ``name``."""
-    lines = [f"# {title}", "", f"Generated {date} by baerum-sim {__version__}", ""]
-    for line in banner:
-        lines += [f"> **⚠ {line}**", ">"]
-    if banner:
-        lines[-1] = ""
-    for section in sections:
-        lines += [f"{'#' * section.level} {section.title}", ""]
-        for block in section.blocks:
-            if isinstance(block, Table):
-                if block.caption:
-                    lines += [f"*{_md(block.caption)}*", ""]
-                lines.append("| " + " | ".join(_md(h) for h in block.header) + " |")
-                lines.append("|" + "---|" * len(block.header))
-                lines += ["| " + " | ".join(_md(c) for c in row) + " |" for row in block.rows]
-                lines.append("")
-            elif isinstance(block, Figure):
-                lines += [f"![{_md(block.caption)}]({block.name})", "", f"*{block.caption}*", ""]
-            else:
-                lines += [str(block), ""]
-    return "\n".join(lines)
 
 
 # --- entry point ----------------------------------------------------------------------

@@ -18,6 +18,7 @@ import shapely
 from sim._fs import atomic_dir
 from sim.domain import CRS
 from sim.model.simulation import Simulation
+from sim.output.context import context_from_simulation, write_context
 from sim.output.plots import (
     plot_access_cdf,
     plot_access_maps,
@@ -26,7 +27,9 @@ from sim.output.plots import (
     plot_mode_shares,
     plot_nullvekst_trajectory,
 )
+from sim.output.qgis import write_qgis_project
 from sim.output.summary import Summary, summary_from_simulation, write_summary
+from sim.vocab import SUMMARY_MODES
 
 
 def basket_changes(sim: Simulation) -> pd.DataFrame:
@@ -75,6 +78,12 @@ def cells_frame(sim: Simulation) -> gpd.GeoDataFrame:
     )
     for column in final.access.cells.columns:
         frame[column] = final.access.cells[column].to_numpy()
+    zone_table = final.demand.zones
+    for mode in SUMMARY_MODES:
+        parts = [c for c in (f"share_{mode}", f"share_{mode}_driver", f"share_{mode}_passenger")
+                 if c in zone_table]
+        share = zone_table[parts].sum(axis=1).to_numpy(float)
+        frame[f"zone_share_{mode}"] = share[sim.zones.cell_zone]
     frame["data_status"] = ("synthetic" if sim.region.fully_synthetic
                             else final.access.cells.network_status.to_numpy())
     return frame
@@ -103,24 +112,32 @@ def write_gpkg(frame: gpd.GeoDataFrame, path: Path, layer: str) -> None:
 
 
 def write_result(sim: Simulation, out: Path, scenario_path: Path, scenario_text: str,
-                 force: bool = False, inputs: tuple[Path, ...] = ()) -> Summary:
+                 force: bool = False, inputs: tuple[Path, ...] = (),
+                 extra_inputs: dict[str, str] | None = None) -> Summary:
     """Write every file of the result of ``sim`` into ``out``, atomically; returns the summary.
 
     ``out`` may replace only an earlier result (or anything with ``force``; see
-    :func:`sim._fs.atomic_dir`)."""
+    :func:`sim._fs.atomic_dir`). ``extra_inputs`` (file → sha256, e.g. the scenario's
+    GeoPackage) join the manifest.
+    """
     changes = basket_changes(sim)
     cells = cells_frame(sim)
     summary = summary_from_simulation(sim, scenario_path, scenario_text,
                                       cells_gaining=int(changes.gains.sum()),
-                                      cells_losing=int(changes.loses.sum()))
+                                      cells_losing=int(changes.loses.sum()),
+                                      extra_inputs=extra_inputs)
     with atomic_dir(out, "result", force, inputs) as tmp:
         write_summary(summary, tmp / "summary.json")
         write_gpkg(cells, tmp / "cells.gpkg", "cells")
         changes[changes.gains | changes.loses].to_csv(tmp / "basket_changes.csv", index=False,
                                                       float_format="%.6g")
-        plot_access_maps(summary, cells, tmp)
+        context = context_from_simulation(sim)
+        with fixed_gpkg_date():
+            write_context(context, tmp / "cells.gpkg")
+        write_qgis_project(summary, context, cells, tmp / "project.qgs")
+        plot_access_maps(summary, cells, context, tmp)
         plot_access_cdf(summary, cells, tmp / "access_cdf.png")
-        plot_basket_change(summary, cells, changes, tmp / "basket_change.png")
+        plot_basket_change(summary, cells, context, changes, tmp / "basket_change.png")
         plot_mode_shares(summary, tmp / "mode_shares.png")
         plot_nullvekst_trajectory(summary, tmp / "nullvekst_trajectory.png")
         plot_goal_dashboard(summary, tmp / "goals.png")

@@ -278,8 +278,10 @@ def _demand(sim: Simulation) -> dict[str, Any]:
     }
 
 
-def _manifest(sim: Simulation, scenario_path: Path, scenario_text: str) -> dict[str, Any]:
-    inputs = {str(scenario_path): sha256_text(scenario_text), **sim.region.inputs}
+def _manifest(sim: Simulation, scenario_path: Path, scenario_text: str,
+              extra_inputs: dict[str, str] | None = None) -> dict[str, Any]:
+    inputs = {str(scenario_path): sha256_text(scenario_text), **sim.region.inputs,
+              **(extra_inputs or {})}
     return {
         "package": "baerum-sim",
         "version": __version__,
@@ -293,7 +295,7 @@ def _manifest(sim: Simulation, scenario_path: Path, scenario_text: str) -> dict[
 
 def summary_from_simulation(
     sim: Simulation, scenario_path: Path, scenario_text: str, cells_gaining: int,
-    cells_losing: int,
+    cells_losing: int, extra_inputs: dict[str, str] | None = None,
 ) -> Summary:
     """The typed summary of a simulation (the basket changes come from the cell table)."""
     info = sim.scenario.scenario
@@ -321,7 +323,7 @@ def summary_from_simulation(
                    "cells_gaining": cells_gaining, "cells_losing": cells_losing},
         "transit_access": final.access.transit,
         "years": _years(sim),
-        "manifest": _manifest(sim, scenario_path, scenario_text),
+        "manifest": _manifest(sim, scenario_path, scenario_text, extra_inputs),
         "created": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     return Summary.model_validate(json_clean(summary))

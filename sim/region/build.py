@@ -14,6 +14,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sim.errors import InputError
@@ -148,6 +149,33 @@ def _check_population(pack: RegionPack, path: Path, total: float) -> None:
             "--allow-population-mismatch imports it anyway)")
 
 
+#: Neighbouring municipalities are kept within this distance of the boundary (map context).
+NEIGHBOUR_MARGIN_M = 15_000.0
+
+
+def neighbours_from_file(path: Path, boundary: BaseGeometry,
+                         margin_m: float = NEIGHBOUR_MARGIN_M) -> dict[str, BaseGeometry]:
+    """Municipalities around ``boundary`` (name → polygon clipped to a margin around it).
+
+    The region's own polygon (more than half of it inside ``boundary``) is left out.
+    Used only to draw land and water on maps; no model figure depends on it.
+    """
+    gdf = read_layer(path, "neighbours")
+    names = next((c for c in ("kommunenavn", "navn", "name", "NAME") if c in gdf.columns), None)
+    if names is None:
+        return {}
+    window = shapely.box(*boundary.buffer(margin_m).bounds)
+    near = gdf[gdf.intersects(window)]
+    out: dict[str, BaseGeometry] = {}
+    for name, geom in sorted(zip(near[names].astype(str), near.geometry, strict=True)):
+        if geom.intersection(boundary).area > 0.5 * geom.area:
+            continue
+        clipped = shapely.make_valid(geom.intersection(window))
+        if not clipped.is_empty and clipped.area > 0:
+            out[name] = clipped
+    return out
+
+
 def build_region(pack: RegionPack, files: dict[str, list[Path]],
                  check_population: bool = True) -> tuple[Region, dict]:
     """Build a :class:`Region` and its info dict from a pack and resolved input files."""
@@ -177,6 +205,11 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
     layers.setdefault("calibration", Layer(status="real", source=pack.calibration.source))
     stops, lines, transit_layers = _transit(pack, files, boundary)
     layers.update(transit_layers)
+    neighbours = (neighbours_from_file(files["neighbours"][0], boundary)
+                  if "neighbours" in files else {})
+    if neighbours:
+        layers["neighbours"] = Layer(status="real", source=files["neighbours"][0].name,
+                                     note="map context only (land and water on maps)")
     region = Region(
         name=pack.region.name, streets=streets, cells=cells.reset_index(drop=True),
         cell_size_m=cell_size, areas=pack.area_objects(), stops=stops,
@@ -187,6 +220,7 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
         seed=pack.region.seed, walk_thresholds_m=dict(pack.walk_thresholds_m),
         need_share={k: c.in_need / c.residents for k, c in pack.capacity.items()},
         places_per_facility={k: c.in_need / c.facilities for k, c in pack.capacity.items()},
+        neighbours=neighbours,
     )
     info = _info(region, pack, report.to_dict(), real_nodes=real.n_nodes,
                  real_edges=real.n_edges, seconds=time.perf_counter() - t0)

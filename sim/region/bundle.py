@@ -114,6 +114,8 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
             "inputs": region.inputs,
             "seed": region.seed,
             "boundary_wkb": shapely.to_wkb(region.boundary, hex=True),
+            "neighbours_wkb": {k: shapely.to_wkb(g, hex=True)
+                               for k, g in region.neighbours.items()},
         })
         _dump(tmp / "info.json", info)
         files = {p.name: sha256_file(p) for p in sorted(tmp.iterdir()) if p.name in BUNDLE_FILES}
@@ -156,6 +158,7 @@ def load_bundle(bundle: Path) -> Region:
         external_zones=external,
         inputs=meta["inputs"],
         seed=meta["seed"],
+        neighbours={k: shapely.from_wkb(v) for k, v in meta.get("neighbours_wkb", {}).items()},
     )
 
 

@@ -68,6 +68,8 @@ class Region:
     ``trips_per_person_day``, ``car_driver_share``, ``car_passenger_share``, ``source``
     ...); ``need_share`` the share of residents who need a place per capacity function
     and ``places_per_facility`` the places assumed where a layer gives none.
+    ``neighbours`` holds the municipalities around the region (maps draw them as land,
+    everything outside every land polygon as water); no model figure depends on them.
     """
 
     name: str
@@ -88,6 +90,8 @@ class Region:
     walk_thresholds_m: dict[str, float] = field(default_factory=dict)
     need_share: dict[str, float] = field(default_factory=dict)
     places_per_facility: dict[str, float] = field(default_factory=dict)
+    #: Neighbouring municipalities (name → polygon, EPSG:25833), for map context only.
+    neighbours: dict[str, BaseGeometry] = field(default_factory=dict)
 
     @property
     def synthetic(self) -> bool:

@@ -52,6 +52,7 @@ class Inputs(_Model):
     pois: list[str | list[str]] = []
     facilities: list[str | list[str]] = []
     gtfs: list[str | list[str]] = []
+    neighbours: list[str | list[str]] = []
     optional: list[str] = []
     population_column: PopulationColumn = PopulationColumn()
 
@@ -325,7 +326,8 @@ def resolve_inputs(pack: RegionPack, source: Path) -> dict[str, list[Path]]:
     Raises :class:`InputError` when a required input has no complete alternative.
     """
     found: dict[str, list[Path]] = {}
-    for key in ("boundary", "population", "streets", "schools", "pois", "facilities", "gtfs"):
+    for key in ("boundary", "population", "streets", "schools", "pois", "facilities", "gtfs",
+                "neighbours"):
         alternatives = getattr(pack.inputs, key)
         for alt in alternatives:
             names = [alt] if isinstance(alt, str) else list(alt)

@@ -130,6 +130,8 @@ class AddLine(_Strict):
     headway_peak_min: Minutes
     headway_offpeak_min: Minutes | None = None
     opening_year: Year | None = None
+    #: The line's drawn course (EPSG:25833 points), for maps only; empty: stop to stop.
+    path: Annotated[list[tuple[Coord, Coord]], Field(max_length=100_000)] = []
 
     @model_validator(mode="after")
     def _run_times_match(self) -> Self:
@@ -273,6 +275,20 @@ class Goals(_Strict):
                 **self.walk_thresholds_m}
 
 
+class GisLayers(_Strict):
+    """``[gis]``: a GeoPackage drawn in GIS, relative to the scenario file, and its layers.
+
+    Each layer name may be empty to leave that layer out. Lines call at the stops within
+    ``stop_snap_m`` of them (a drawing tolerance) in their order along the line.
+    """
+
+    file: Annotated[str, Field(min_length=1, max_length=1000, strict=True)]
+    lines: Annotated[str, Field(max_length=200, strict=True)] = "lines"
+    stops: Annotated[str, Field(max_length=200, strict=True)] = "stops"
+    facilities: Annotated[str, Field(max_length=200, strict=True)] = "facilities"
+    stop_snap_m: Metres = 50.0
+
+
 class Scenario(_Strict):
     """A whole scenario file."""
 
@@ -283,6 +299,7 @@ class Scenario(_Strict):
     facilities: list[NewFacility] = []
     goals: Goals = Goals()
     model: ModelParams = ModelParams()
+    gis: GisLayers | None = None
 
     @model_validator(mode="after")
     def _years_in_range(self) -> Self:
