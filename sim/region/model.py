@@ -3,7 +3,8 @@
 A :class:`Region` is built either by :mod:`sim.region.demo` (synthetic) or from a region
 pack plus imported data (:mod:`sim.region.build`). Facts about the place (survey
 targets, places per child, seeds, provenance) travel with it, so no generic code holds
-a number about any one municipality. All coordinates are EPSG:25833 metres.
+a number about any one municipality. All coordinates are metres in the region's
+``crs`` (EPSG:25833 for Norway).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from sim.domain import Line, Stop, Streets
+from sim.domain import CRS, Line, Stop, Streets
 from sim.vocab import AreaKind, Status
 
 
@@ -67,7 +68,8 @@ class Region:
     ``calibration`` holds the travel-survey targets (``mode_shares``,
     ``trips_per_person_day``, ``car_driver_share``, ``car_passenger_share``, ``source``
     ...); ``need_share`` the share of residents who need a place per capacity function
-    and ``places_per_facility`` the places assumed where a layer gives none.
+    and ``places_per_facility`` the places assumed where a layer gives none. ``crs`` is
+    the projected CRS of every coordinate.
     """
 
     name: str
@@ -88,6 +90,7 @@ class Region:
     walk_thresholds_m: dict[str, float] = field(default_factory=dict)
     need_share: dict[str, float] = field(default_factory=dict)
     places_per_facility: dict[str, float] = field(default_factory=dict)
+    crs: str = CRS
 
     @property
     def synthetic(self) -> bool:
