@@ -22,6 +22,7 @@ def component_labels(graph: Graph, strong: bool = False) -> np.ndarray:
     """Component label of every node (weak, or ``strong``: mutually reachable nodes)."""
     n = graph.n_nodes
     matrix = csr_matrix((np.ones(graph.n_arcs), graph.indices, graph.indptr), shape=(n, n))
+    matrix.sum_duplicates()  # scipy's strong components loop forever on parallel arcs
     _, labels = connected_components(matrix, directed=True,
                                      connection="strong" if strong else "weak")
     return labels

@@ -46,28 +46,26 @@ def _part(path: Path) -> Path:
     return path.with_name(f"{path.stem}.part{path.suffix}")
 
 
-def _fetch_osm(spec: Fetch, pack: RegionPack, dest: Path) -> Polygon | MultiPolygon:
+def _fetch_osm(spec: Fetch, pack: RegionPack, dest: Path) -> None:
     boundary = dest / "boundary.geojson"
     if not _have(boundary):
         log.info("boundary of %r from Nominatim (%s)", spec.boundary_query, spec.nominatim_url)
         online.boundary_from_query(spec.boundary_query).to_file(_part(boundary),
                                                                 driver="GeoJSON")
         _part(boundary).rename(boundary)
-    polygon = _polygon(boundary)
     streets = dest / "streets.osm"
     if not _have(streets):
         log.info("streets from Overpass (%s)", spec.overpass_url)
-        online.osm_from_polygon(polygon, spec.network_type, _part(streets))
+        online.osm_from_polygon(_polygon(boundary), spec.network_type, _part(streets))
         _part(streets).rename(streets)
     pois = dest / "pois.gpkg"
     if not _have(pois) and pack.osm_tags:
-        found = online.pois_from_polygon(polygon, osm_tag_keys(pack.osm_tags))
+        found = online.pois_from_polygon(_polygon(boundary), osm_tag_keys(pack.osm_tags))
         if found is None:
             log.warning("Overpass: no points of interest of the pack's osm_tags in the area")
         else:
             found.to_file(_part(pois), driver="GPKG")
             _part(pois).rename(pois)
-    return polygon
 
 
 def fetch_inputs(pack: RegionPack, dest: Path, cache: Path | None = None) -> Path:
