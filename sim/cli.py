@@ -141,8 +141,10 @@ def format_info(info: dict[str, Any]) -> str:
         f"{f['lattice_population_share']:.1%} of population (synthetic); "
         f"all cells connected: {lat['all_cells_connected']}; bridge links "
         f"{lat['bridge_links']} (longest {lat['bridge_max_m']:.0f} m)",
-        f"  jobs (proxy)                {f['jobs_total']:,}",
+        f"  {'jobs (' + f.get('jobs_status', 'proxy') + ')':<28}{f['jobs_total']:,}",
         f"  facilities                  {facilities}",
+        f"  missing functions           {', '.join(f.get('missing_functions', [])) or 'none'}",
+        f"  CRS                         {f.get('crs', 'EPSG:25833')}",
         f"  schools                     {f['schools']}",
         "",
         "areas: growth " + ", ".join(info["areas"]["growth_area"]),

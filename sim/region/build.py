@@ -290,6 +290,10 @@ def _info(region: Region, pack: RegionPack, lattice: dict, real_nodes: int, real
             "facility_status": {c: fac.loc[fac["category"] == c, "status"].value_counts()
                                 .to_dict() for c in EVERYDAY_FUNCTIONS},
             "schools": int((fac["category"] == "school").sum()),
+            "missing_functions": [c for c in EVERYDAY_FUNCTIONS
+                                  if not (fac["category"] == c).any()],
+            "jobs_status": region.layers["jobs"].status,
+            "crs": region.crs,
         },
         "areas": {kind: [a.name for a in region.areas if a.kind == kind]
                   for kind in ("growth_area", "station", "other")},
