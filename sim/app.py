@@ -33,9 +33,11 @@ from sim.output.result import write_result
 from sim.output.summary import VOLATILE_KEYS, Summary, read_summary
 from sim.output.template import write_template
 from sim.readers.scenario_gis import read_gis_layer
+from sim.region.export import export_region
 from sim.region.load import fetch_region, import_region, load_region, matrix_cache_dir
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
+from sim.region.new import new_region
 from sim.region.pack import known_regions
 from sim.scenario.gis import scenario_with_layers
 from sim.scenario.schema import Scenario, ScenarioInfo, scenario_from_text, scenario_text
@@ -277,3 +279,14 @@ def data_fetch(region: str) -> Path:
 def region_info(region: str) -> dict[str, Any]:
     """What the bundle of a region holds, layer by layer."""
     return _region_info(region)
+
+
+def data_export(region: str, out: Path, fmt: str = "gpkg") -> Path:
+    """Write a region's street layers and facilities to ``out`` (GeoPackage or GraphML)."""
+    return export_region(load_region(region), out, fmt)
+
+
+def region_new(name: str, kommune: str | None, boundary: Path | None,
+               source: Path | None, dest: Path | None) -> Path:
+    """Write the pack skeleton of a new region; returns the pack directory."""
+    return new_region(name, kommune, boundary, [source] if source else None, dest)

@@ -93,6 +93,23 @@ def _cmd_data_import(args: argparse.Namespace) -> int:
     return 0
 
 
+def _cmd_data_export(args: argparse.Namespace) -> int:
+    out = app.data_export(args.region, Path(args.out), args.format)
+    if not args.quiet:
+        print(f"{args.region}: {args.format} written to {out}")
+    return 0
+
+
+def _cmd_region_new(args: argparse.Namespace) -> int:
+    out = app.region_new(args.name, args.kommune, Path(args.boundary) if args.boundary else None,
+                         Path(args.source) if args.source else None,
+                         Path(args.dir) if args.dir else None)
+    print(f"region {args.name!r}: pack written to {out / 'pack.toml'}; check the values "
+          "listed under [region] estimated, then run "
+          f"`baerum-sim data import {args.name}`")
+    return 0
+
+
 def _cmd_data_info(args: argparse.Namespace) -> int:
     info = app.region_info(args.region)
     print(json.dumps(info, indent=2, ensure_ascii=False) if args.json else format_info(info))
@@ -132,8 +149,10 @@ def format_info(info: dict[str, Any]) -> str:
         f"{f['lattice_population_share']:.1%} of population (synthetic); "
         f"all cells connected: {lat['all_cells_connected']}; bridge links "
         f"{lat['bridge_links']} (longest {lat['bridge_max_m']:.0f} m)",
-        f"  jobs (proxy)                {f['jobs_total']:,}",
+        f"  {'jobs (' + f.get('jobs_status', 'proxy') + ')':<28}{f['jobs_total']:,}",
         f"  facilities                  {facilities}",
+        f"  missing functions           {', '.join(f.get('missing_functions', [])) or 'none'}",
+        f"  CRS                         {f.get('crs', 'EPSG:25833')}",
         f"  schools                     {f['schools']}",
         "",
         "areas: growth " + ", ".join(info["areas"]["growth_area"]),
@@ -224,6 +243,23 @@ def build_parser() -> argparse.ArgumentParser:
     p = add("info", _cmd_data_info, "what a region bundle holds, layer by layer", dsub)
     p.add_argument("region")
     p.add_argument("--json", action="store_true", help="machine-readable output")
+    p = add("export", _cmd_data_export,
+            "write a region's walk, bike and car graphs and facilities for inspection", dsub)
+    p.add_argument("region")
+    p.add_argument("--out", required=True, help="output file (.gpkg or .graphml)")
+    p.add_argument("--format", choices=("gpkg", "graphml"), default="gpkg",
+                   help="GeoPackage layers (default) or GraphML (networkx/osmnx)")
+
+    region = sub.add_parser("region", help="start a region pack for another municipality")
+    rsub = region.add_subparsers(dest="region_command", required=True)
+    p = add("new", _cmd_region_new, "write a region pack skeleton from the files at hand", rsub)
+    p.add_argument("name", help="region name (lower case), the pack's directory")
+    p.add_argument("--kommune", default=None, help="Norwegian municipality number, e.g. 0301")
+    p.add_argument("--boundary", default=None, help="boundary file instead of --kommune")
+    p.add_argument("--from", dest="source", default=None,
+                   help="input directory (default: $BAERUM_SIM_DATA)")
+    p.add_argument("--dir", default=None, help="where the pack directory goes "
+                   "(default: first $BAERUM_SIM_PACKS directory, else network_data/)")
     return parser
 
 

@@ -30,8 +30,8 @@ STATUSES: tuple[str, ...] = ("real", "derived", "proxy", "estimated", "synthetic
 WEAK_STATUSES: tuple[str, ...] = ("proxy", "estimated", "synthetic")
 
 #: Public transport modes of a line.
-Mode = Literal["rail", "metro", "tram", "bus"]
-PT_MODES: tuple[str, ...] = ("rail", "metro", "tram", "bus")
+Mode = Literal["rail", "metro", "tram", "bus", "ferry"]
+PT_MODES: tuple[str, ...] = ("rail", "metro", "tram", "bus", "ferry")
 
 #: Street modes (permissions of a street edge).
 StreetMode = Literal["walk", "bike", "car"]

@@ -96,7 +96,7 @@ def test_truncated_pbf(src, tmp_path, baerum_env, monkeypatch, capsys):
                     ignore=shutil.ignore_patterns("cache", "inputs"))
     pack = packs / "baerum" / "pack.toml"
     text = pack.read_text(encoding="utf-8")
-    pack.write_text(text.replace('streets = ["streets.graphml", ',
+    pack.write_text(text.replace('streets = ["streets.osm", ',
                                  'streets = ["streets.osm.pbf", '), encoding="utf-8")
     monkeypatch.setenv("BAERUM_SIM_PACKS", str(packs))
     data = (DATA / "oslo_east.osm.pbf").read_bytes()

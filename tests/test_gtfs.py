@@ -14,6 +14,7 @@ import zipfile
 from collections import defaultdict
 from pathlib import Path
 
+import pandas as pd
 import pyproj
 import pytest
 import shapely
@@ -87,7 +88,7 @@ def test_flytoget_minimal_by_hand() -> None:
     for r in _csv(feed, "stop_times.txt"):
         by_trip[r["trip_id"]].append(r)
     expected = {}
-    for trip, rows in by_trip.items():
+    for trip, rows in by_trip.items():  # one trip per route here, all direction 0
         rows.sort(key=lambda r: int(r["stop_sequence"]))
         stations = tuple(name[parent[r["stop_id"]]] for r in rows)
         runs = tuple(_min(b["arrival_time"]) - _min(a["departure_time"])
@@ -107,6 +108,7 @@ def test_flytoget_minimal_by_hand() -> None:
     for line in lines:
         route, runs, hw_peak, hw_off = expected[line.stops]
         assert line.name == f"{route} {line.stops[0]}–{line.stops[-1]}"
+        assert line.one_way  # the feed has one direction only
         assert line.mode == "rail"  # route_type 2
         assert line.run_times_min == pytest.approx(runs)
         assert line.headway_peak_min == hw_peak
@@ -130,7 +132,7 @@ def test_flybus_stops_headways_and_run_times() -> None:
     assert 20 <= sum(_in_baerum(s.x, s.y) for s in stops.values()) <= 28
     assert lines
     for line in lines:
-        assert line.mode == "bus"
+        assert line.mode in ("bus", "ferry")  # the feed's route types were altered
         assert line.headway_peak_min > 0 and line.headway_offpeak_min > 0
         assert math.isfinite(line.headway_peak_min) or math.isfinite(line.headway_offpeak_min)
         assert all(r >= 0 for r in line.run_times_min)
@@ -195,7 +197,7 @@ def _feed_files() -> dict[str, str]:
     times = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
 
     def add(trip: str, service: str, stop_times: list[tuple[str, float, float]]) -> None:
-        trips.append(f"T1,{service},{trip},0")
+        trips.append(f"T1,{service},{trip},{int(trip.startswith('back'))}")
         for k, (stop, arr, dep) in enumerate(stop_times):
             times.append(f"{trip},{_hm(arr)},{_hm(dep)},{stop},{k + 1}")
 
@@ -257,7 +259,7 @@ def test_hand_made_feed_weekend_and_directory(tmp_path: Path) -> None:
     assert lines == (
         Line(name="T1 Alfa–Gamma", mode="bus", stops=("Alfa", "Beta", "Gamma"),
              run_times_min=(4.0, 6.0), headway_peak_min=math.inf,
-             headway_offpeak_min=240.0, status="real"),
+             headway_offpeak_min=240.0, status="real", one_way=True),
     )
     _, lines = lines_from_gtfs(tmp_path, date=dt.date(2024, 1, 2), route_types=[3])
     assert lines == ()
@@ -356,8 +358,8 @@ def test_is_high_frequency(mode: str, peak: float, offpeak: float, expected: boo
 @pytest.mark.parametrize(
     ("route_type", "mode"),
     [(0, "tram"), (1, "metro"), (2, "rail"), (3, "bus"), (100, "rail"), (109, "rail"),
-     (200, "bus"), (401, "metro"), (700, "bus"), (711, "bus"), (900, "tram"), (4, None),
-     (1000, None), (1502, None)],
+     (200, "bus"), (401, "metro"), (700, "bus"), (711, "bus"), (900, "tram"), (4, "ferry"),
+     (1000, "ferry"), (1200, "ferry"), (6, None), (1100, None), (1400, None), (1502, None)],
 )
 def test_mode_for_route_type(route_type: int, mode: str | None) -> None:
     assert mode_for_route_type(route_type) == mode
@@ -371,9 +373,148 @@ def test_lines_near_baerum_from_flybus() -> None:
 
     data = shared_data_dir()
     boundary = boundary_from_file(data / "baerum_boundary_2024.geojson")
-    stops, lines = lines_near(data / "flybus_gtfs_2016.zip", boundary, {"Bekkestua terminal"},
-                              set())
+    found = lines_near(data / "flybus_gtfs_2016.zip", boundary, {"Bekkestua terminal"}, set())
+    stops, lines = found.stops, found.lines
     assert lines, "the flybus feed serves Bekkestua"
+    assert "Bekkestua terminal (GTFS)" in found.service.index
+    assert (found.service.departures_day > 0).all()
     assert all(s in stops for line in lines for s in line.stops)
     assert "Bekkestua terminal (GTFS)" in stops and "Bekkestua terminal" not in stops
     assert all(line.status == "real" for line in lines)
+
+
+# ---------------------------------------------------------------------------- gtfs-kit oracle
+
+
+def _gtfs_kit_departures(path: Path, day: dt.date, windows: dict[str, tuple[int, int]]
+                         ) -> dict[str, dict[str, int]]:
+    """Departures per station and window, counted by gtfs-kit (the oracle).
+
+    gtfs-kit decides which trips run on the day (calendar + calendar_dates) and bins every
+    departure time per stop; a trip's last call is an arrival and is left out, and stops
+    are summed into their parent stations. The 2016 flybus feed went through a
+    spreadsheet (trips.txt lost the leading zeros of service ids): the oracle's tables get
+    the same normalisation the reader applies.
+    """
+    gk = pytest.importorskip("gtfs_kit")
+    feed = gk.read_feed(path, dist_units="km")
+
+    def strip(s: pd.Series) -> pd.Series:
+        s = s.astype(str)
+        return s.where(~s.str.fullmatch(r"\d+"), s.str.lstrip("0").replace("", "0"))
+
+    feed.trips = feed.trips.assign(service_id=strip(feed.trips.service_id))
+    for table in ("calendar", "calendar_dates"):
+        frame = getattr(feed, table)
+        if frame is not None:
+            setattr(feed, table, frame.assign(service_id=strip(frame.service_id)))
+    trips = feed.get_trips(day.strftime("%Y%m%d"))
+    # routes the project models: all but aerial lifts, funiculars (6, 7), air, taxis and
+    # other types from 1100 on except ferries (1200s)
+    rtype = feed.routes.set_index("route_id").route_type.astype(int)
+    modelled = rtype[~rtype.isin([6, 7]) & ((rtype < 1100) | rtype.between(1200, 1299))]
+    trips = trips[trips.route_id.isin(set(modelled.index))]
+    st = feed.stop_times[feed.stop_times.trip_id.isin(set(trips.trip_id))]
+    st = st.sort_values(["trip_id", "stop_sequence"])
+    st = st[st.groupby("trip_id").cumcount(ascending=False) > 0]
+    series = gk.stops.compute_stop_time_series_0(st, trips, date=day.strftime("%Y%m%d"),
+                                                 freq="1h")
+    stops = feed.stops
+    if "parent_station" not in stops:
+        stops = stops.assign(parent_station="")
+    stops = stops.fillna({"parent_station": ""})
+    parent = dict(zip(stops.stop_id, stops.parent_station.where(stops.parent_station != "",
+                                                                 stops.stop_id), strict=True))
+    hour = series.datetime.dt.hour + 24 * (series.datetime.dt.date > day)
+    out: dict[str, dict[str, int]] = {}
+    for name, (a, b) in windows.items():
+        inside = series[(hour * 60 >= a) & (hour * 60 < b)]
+        counts = inside.groupby(inside.stop_id.map(parent)).num_trips.sum()
+        out[name] = {k: int(v) for k, v in counts.items() if v}
+    return out
+
+
+@needs_data
+@pytest.mark.parametrize("name", ["flybus_gtfs_2016.zip", "flytoget_gtfs_minimal.zip"])
+def test_departures_per_stop_agree_with_gtfs_kit(name: str) -> None:
+    from sim.readers.gtfs import OFFPEAK, PEAK, service_from_gtfs
+
+    found = service_from_gtfs(DATA / name)
+    windows = {"peak": PEAK, "offpeak": OFFPEAK, "day": (0, 48 * 60)}
+    oracle = _gtfs_kit_departures(DATA / name, found.day, windows)
+    svc = found.service.set_index("stop_id")
+    for window in windows:
+        ours = {k: int(v) for k, v in svc[f"departures_{window}"].items() if v}
+        assert ours == oracle[window], window
+    assert sum(oracle["peak"].values()) > 0 or name.startswith("flytoget")
+
+
+# ---------------------------------------------------------------------------- synthetic
+
+
+def _synthetic_feed() -> dict[str, str]:
+    """Three routes with known service on weekdays of 2024.
+
+    F: a ferry (route_type 4) Brygge–Øy, every 20 min 07:00–09:00 and 10:00–14:00 via
+       frequencies.txt, and the same back;
+    B: a bus with a main pattern A–B–C–D and short turns B–C–D starting at B: 6 full
+       trips + 6 short turns in the peak (every 10 min at B, C), 4 full trips off-peak;
+       back D–C–B–A 6 trips in the peak, 4 off-peak;
+    G: a gondola (route_type 6): not modelled, reported.
+    """
+    stops = ("stop_id,stop_name,stop_lat,stop_lon\n"
+             "P,Brygge,59.90,10.60\nQ,Øy,59.88,10.62\n"
+             "A,Aa,59.91,10.50\nB,Bb,59.912,10.51\nC,Cc,59.914,10.52\nD,Dd,59.916,10.53\n"
+             "G1,Bunn,59.95,10.55\nG2,Topp,59.96,10.56\n")
+    routes = ("route_id,route_short_name,route_type\nF,F,4\nB,B,3\nG,G,6\n")
+    trips = ["route_id,service_id,trip_id,direction_id"]
+    times = ["trip_id,arrival_time,departure_time,stop_id,stop_sequence"]
+
+    def add(route: str, trip: str, direction: int, calls: list[tuple[str, float]]) -> None:
+        trips.append(f"{route},WK,{trip},{direction}")
+        for k, (stop, t) in enumerate(calls):
+            times.append(f"{trip},{_hm(t)},{_hm(t)},{stop},{k + 1}")
+
+    add("F", "f_out", 0, [("P", 0), ("Q", 15)])  # templates (times relative)
+    add("F", "f_back", 1, [("Q", 0), ("P", 15)])
+    for i, t in enumerate([7 * 60 + 20 * k for k in range(6)] + [600 + 60 * k for k in range(4)]):
+        add("B", f"b{i}", 0, [("A", t), ("B", t + 3), ("C", t + 6), ("D", t + 9)])
+        add("B", f"r{i}", 1, [("D", t), ("C", t + 3), ("B", t + 6), ("A", t + 9)])
+    for i, t in enumerate(7 * 60 + 10 + 20 * k for k in range(6)):  # short turns from B
+        add("B", f"s{i}", 0, [("B", t), ("C", t + 3), ("D", t + 6)])
+    add("G", "g0", 0, [("G1", 480), ("G2", 490)])
+    freq = ("trip_id,start_time,end_time,headway_secs\n"
+            "f_out,07:00:00,09:00:00,1200\nf_out,10:00:00,14:00:00,1200\n"
+            "f_back,07:00:00,09:00:00,1200\nf_back,10:00:00,14:00:00,1200\n")
+    return {
+        "agency.txt": "agency_id,agency_name,agency_url,agency_timezone\nA,Ag,http://x,Europe/Oslo\n",
+        "stops.txt": stops, "routes.txt": routes, "frequencies.txt": freq,
+        "trips.txt": "\n".join(trips) + "\n", "stop_times.txt": "\n".join(times) + "\n",
+        "calendar.txt": ("service_id,monday,tuesday,wednesday,thursday,friday,saturday,sunday,"
+                         "start_date,end_date\nWK,1,1,1,1,1,0,0,20240101,20241231\n"),
+    }
+
+
+def test_synthetic_feed_frequencies_patterns_and_ferry(tmp_path: Path, caplog) -> None:
+    from sim.readers.gtfs import service_from_gtfs
+
+    with caplog.at_level("WARNING", logger="sim"):
+        found = service_from_gtfs(_write_zip(tmp_path, _synthetic_feed()))
+    assert "1 routes of route types not modelled skipped (type 6: 1)" in caplog.text
+    lines = {line.name: line for line in found.lines}
+    assert set(lines) == {"F", "B"}
+    ferry = lines["F"]  # frequencies.txt: every 20 min in both windows, both ways
+    assert (ferry.mode, ferry.stops, ferry.one_way) == ("ferry", ("Brygge", "Øy"), False)
+    assert (ferry.headway_peak_min, ferry.headway_offpeak_min) == (20.0, 20.0)
+    assert ferry.run_times_min == (15.0,)
+    assert not ferry.high_frequency
+    bus = lines["B"]  # main pattern A–D; peak: 12 departures at B and C out, 6 back -> 9
+    assert bus.stops == ("Aa", "Bb", "Cc", "Dd") and not bus.one_way
+    assert bus.headway_peak_min == pytest.approx(120 / 9)
+    assert bus.headway_offpeak_min == pytest.approx(60.0)
+    svc = found.service
+    assert svc.loc["Bb", "departures_peak"] == 6 + 6 + 6  # out, short turns, back
+    assert svc.loc["Aa", "departures_peak"] == 6  # the back trips end at Aa
+    assert svc.loc["Bb", "headway_peak_min"] == pytest.approx(120 / 18)
+    assert svc.loc["Brygge", "departures_peak"] == 6 and svc.loc["Øy", "departures_day"] == 18
+    assert "Bunn" not in svc.index  # the gondola is not modelled

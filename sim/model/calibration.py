@@ -66,16 +66,21 @@ def calibrate_ascs(
 
     The classic iteration ``asc += ln(target / modelled)`` (walk fixed at 0), repeated
     until every share is within ``tolerance``; deterministic. Returns the constants
-    and fit statistics.
+    and fit statistics. A mode no trip can use (e.g. public transport in a region
+    without lines) keeps constant 0 and its target is spread over the others
+    (``unavailable`` in the fit).
     """
-    total = sum(targets.values())
-    targets = {m: targets[m] / total for m in MODES}
     ascs = {"bike": 0.0, "pt": 0.0, "car_driver": 0.0, "car_passenger": 0.0}
     shares = mode_shares(tt, inputs, p, ascs)
-    iteration, error = 0, 1.0
+    unavailable = [m for m in MODES if shares[m] <= 0]
+    targets = {m: 0.0 if m in unavailable else targets[m] for m in MODES}
+    total = sum(targets.values())
+    targets = {m: targets[m] / total if total > 0 else 0.0 for m in MODES}
+    iteration, error = 0, 1.0 if total > 0 else 0.0
     while iteration < max_iterations and error >= tolerance:
         iteration += 1
-        step = {m: np.log(targets[m] / max(shares[m], 1e-12)) for m in MODES}
+        step = {m: 0.0 if m in unavailable else np.log(targets[m] / max(shares[m], 1e-12))
+                for m in MODES}
         ascs = {m: ascs[m] + step[m] - step["walk"] for m in ascs}
         shares = mode_shares(tt, inputs, p, ascs)
         error = max(abs(shares[m] - targets[m]) for m in MODES)
@@ -86,6 +91,7 @@ def calibrate_ascs(
         "targets": targets,
         "modelled": shares,
         "ascs": ascs,
+        "unavailable": unavailable,
     }
     return ascs, fit
 
@@ -101,20 +107,23 @@ def elasticities(
     base = demand_from_travel_times(tt, inputs, p, ascs, 0).trips
     f = np.log(1.1)
 
+    def arc(changed: float, mode: str) -> float:
+        """NaN when the mode has no trips (not available in the region)."""
+        return float(np.log(changed / base[mode]) / f) if base[mode] > 0 else math.nan
+
     def pt_trips(extra: np.ndarray) -> float:
         changed = replace(tt, pt_gen_min=tt.pt_gen_min + extra)
         return demand_from_travel_times(changed, inputs, p, ascs, 0).trips["pt"]
 
     out = {
-        "pt_wrt_in_vehicle_time":
-            np.log(pt_trips(0.1 * np.nan_to_num(tt.pt_ivt_min)) / base["pt"]) / f,
+        "pt_wrt_in_vehicle_time": arc(pt_trips(0.1 * np.nan_to_num(tt.pt_ivt_min)), "pt"),
         "pt_wrt_headway":
-            np.log(pt_trips(0.1 * p.wait_weight * np.nan_to_num(tt.pt_wait_min)) / base["pt"]) / f,
+            arc(pt_trips(0.1 * p.wait_weight * np.nan_to_num(tt.pt_wait_min)), "pt"),
     }
     dear = p.model_copy(update={"car_cost_nok_per_km": p.car_cost_nok_per_km * 1.1})
     car = demand_from_travel_times(tt, inputs, dear, ascs, 0).trips["car_driver"]
-    out["car_wrt_car_cost"] = float(np.log(car / base["car_driver"]) / f)
-    return {k: float(v) for k, v in out.items()}
+    out["car_wrt_car_cost"] = arc(car, "car_driver")
+    return out
 
 
 def elasticity_check(elasticities: dict[str, float], region: Region) -> dict[str, Any]:

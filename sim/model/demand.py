@@ -109,8 +109,8 @@ def _total(by_purpose: dict[str, np.ndarray]) -> np.ndarray:
 
 
 def _shares(trips_by_mode: dict[str, float]) -> tuple[dict[str, float], dict[str, float]]:
-    total = sum(trips_by_mode.values())
-    share = {m: trips_by_mode[m] / total for m in MODES}
+    total = sum(trips_by_mode.values())  # 0 for a purpose with nowhere to go (no jobs)
+    share = {m: trips_by_mode[m] / total if total > 0 else 0.0 for m in MODES}
     summary = {"walk": share["walk"], "bike": share["bike"], "pt": share["pt"],
                "car": share["car_driver"] + share["car_passenger"]}
     return summary, {"car_driver": share["car_driver"], "car_passenger": share["car_passenger"]}
@@ -123,7 +123,7 @@ def mode_shares(tt: TravelTimes, inputs: DemandInputs, p: ModelParams,
     od = _total(_od_trips(inputs, ls, p.destination_theta, p.purposes))
     trips = {m: float((od * prob[k]).sum()) for k, m in enumerate(MODES)}
     total = sum(trips.values())
-    return {m: t / total for m, t in trips.items()}
+    return {m: t / total if total > 0 else 0.0 for m, t in trips.items()}
 
 
 def demand_from_travel_times(

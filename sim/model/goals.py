@@ -155,10 +155,14 @@ def kortreist_goal(base: Access, final: Access, target: float | None) -> Kortrei
     base year's: growth should be placed where *kortreist hverdag* already holds.
     """
     goal = base.basket_share if target is None else target
+    rule = "base-year share" if target is None else "scenario goals.kortreist_share"
+    if not goal > 0:  # nothing to hold: e.g. a function the region has no data for
+        rule += " is 0: no resident has every everyday function within reach (see the " \
+            "data_status of each function), so the goal cannot hold"
     return KortreistGoal(
-        value=final.basket_share, target=goal,
-        target_rule="base-year share" if target is None else "scenario goals.kortreist_share",
-        passed=bool(final.basket_share >= goal - 1e-12), margin=final.basket_share - goal,
+        value=final.basket_share, target=goal, target_rule=rule,
+        passed=bool(goal > 0 and final.basket_share >= goal - 1e-12),
+        margin=final.basket_share - goal,
         base_year_value=base.basket_share, share_per_function=dict(final.share_within),
     )
 

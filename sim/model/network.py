@@ -32,11 +32,12 @@ class Network:
     """The graphs of one network state (the lines and street edits in force in ``year``).
 
     ``walk`` and ``bike`` are in metres (undirected), ``car_time`` in seconds and
-    ``car_length`` in metres (undirected), ``pt`` in generalised seconds (directed,
+    ``car_length`` in metres (directed: one-way streets), ``pt`` in generalised seconds (directed,
     nodes ``n + i`` are the *after first boarding* copy of node ``i``; its ``arcs``
     carry :data:`PT_ARC`). ``in_main`` marks, per layer, nodes in that layer's largest
-    connected component: snapping only uses those. ``synthetic_node`` marks nodes
-    that no real street touches (gap-filling lattice, external zones).
+    connected component (car: strongly connected): snapping only uses those.
+    ``synthetic_node`` marks nodes that no real street touches (gap-filling lattice,
+    external zones).
     """
 
     year: int
@@ -85,25 +86,33 @@ class _Layer:
 
 
 def _street_layer(
-    s: Streets, mask: np.ndarray, weight: np.ndarray, node_x: np.ndarray, node_y: np.ndarray,
-    ext_nodes: np.ndarray, params: ModelParams, car: bool,
+    tail: np.ndarray, head: np.ndarray, weight: np.ndarray, length: np.ndarray,
+    node_x: np.ndarray, node_y: np.ndarray, ext_nodes: np.ndarray, params: ModelParams,
+    car: bool,
 ) -> _Layer:
-    """A street layer: its main component, external zones linked to it, the graph."""
+    """A street layer: its main component, external zones linked to it, the graph.
+
+    The car layer is directed (one-way streets) and its main component is the largest
+    strongly connected one, so every snapped node can reach every other; walking and
+    cycling use each edge both ways.
+    """
     n = node_x.size
-    streets_only = Graph.from_edges(s.u[mask], s.v[mask], s.length_m[mask], n)
+    streets_only = Graph.from_edges(tail, head, length, n, directed=car)
     touched = np.zeros(n, bool)
-    touched[s.u[mask]] = True
-    touched[s.v[mask]] = True
-    main = largest_component(streets_only, touched)
+    touched[tail] = True
+    touched[head] = True
+    main = largest_component(streets_only, touched, strong=car)
     near, dist = nearest_points(node_x, node_y, node_x[ext_nodes], node_y[ext_nodes], main)
-    length = np.maximum(dist * params.external_detour, 1.0)
+    connector = np.maximum(dist * params.external_detour, 1.0)
     main[ext_nodes] = True
-    ext_weight = length / (params.external_car_kmh / 3.6) if car else length
-    graph = Graph.from_edges(
-        np.r_[s.u[mask], near], np.r_[s.v[mask], ext_nodes], np.r_[weight[mask], ext_weight],
-        n, directed=False, x=node_x, y=node_y,
-    )
-    return _Layer(graph, main, near, length)
+    ext_weight = connector / (params.external_car_kmh / 3.6) if car else connector
+    if car:  # connectors both ways
+        tail, head = np.r_[tail, near, ext_nodes], np.r_[head, ext_nodes, near]
+        weight = np.r_[weight, ext_weight, ext_weight]
+    else:
+        tail, head, weight = np.r_[tail, near], np.r_[head, ext_nodes], np.r_[weight, ext_weight]
+    graph = Graph.from_edges(tail, head, weight, n, directed=car, x=node_x, y=node_y)
+    return _Layer(graph, main, near, connector)
 
 
 def network_from_region(region: Region, scenario: Scenario, year: int) -> Network:
@@ -116,16 +125,19 @@ def network_from_region(region: Region, scenario: Scenario, year: int) -> Networ
     node_x = np.r_[s.node_x, ext.x.to_numpy(float)] if len(ext) else s.node_x.copy()
     node_y = np.r_[s.node_y, ext.y.to_numpy(float)] if len(ext) else s.node_y.copy()
     ext_nodes = np.arange(n_street, n)
-    car_s = s.length_m / (s.car_speed_kmh / 3.6)
     layers = {
-        name: _street_layer(s, mask, car_s if name == "car" else s.length_m, node_x, node_y,
-                            ext_nodes, params, car=name == "car")
-        for name, mask in (("walk", s.walk), ("bike", s.bike), ("car", s.car))
+        name: _street_layer(s.u[mask], s.v[mask], s.length_m[mask], s.length_m[mask], node_x,
+                            node_y, ext_nodes, params, car=False)
+        for name, mask in (("walk", s.walk), ("bike", s.bike))
     }
-    car = layers["car"]
+    tail, head, edge = s.car_arcs()
+    car_s = s.length_m[edge] / (s.car_speed_kmh[edge] / 3.6)
+    car = layers["car"] = _street_layer(tail, head, car_s, s.length_m[edge], node_x, node_y,
+                                        ext_nodes, params, car=True)
     car_length = Graph.from_edges(
-        np.r_[s.u[s.car], car.near], np.r_[s.v[s.car], ext_nodes],
-        np.r_[s.length_m[s.car], car.connector_m], n, directed=False, x=node_x, y=node_y,
+        np.r_[tail, car.near, ext_nodes], np.r_[head, ext_nodes, car.near],
+        np.r_[s.length_m[edge], car.connector_m, car.connector_m], n, directed=True,
+        x=node_x, y=node_y,
     )
     synthetic_node = np.ones(n, bool)
     real = ~s.synthetic
@@ -231,7 +243,7 @@ def _line_arcs(arcs: _Arcs, line: Line, index: int, links: dict[str, _StopLink],
                next_node: int, params: ModelParams) -> int:
     """Ride, board and alight arcs of one line in both directions; returns the next node."""
     wait = min(line.headway_peak_min / 2, params.max_wait_min) * 60.0
-    for direction in (1, -1):
+    for direction in (1,) if line.one_way else (1, -1):
         names = line.stops[::direction]
         runs = np.asarray(line.run_times_min[::direction], float) * 60.0
         pattern = np.arange(next_node, next_node + len(names))

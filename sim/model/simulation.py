@@ -17,6 +17,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.errors import InputError
 from sim.model.access import Access, CapacityFacts, access_from_network, facilities_for_year
 from sim.model.assignment import line_loads
 from sim.model.calibration import (
@@ -94,6 +95,9 @@ def demand_inputs(
     """Zone quantities of one year for the demand model."""
     params = scenario.model
     ext = region.external_zones
+    if params.trips_per_person is None and "trips_per_person_day" not in region.calibration:
+        raise InputError(f"region {region.name!r} has no travel survey ([calibration] in its "
+                         "pack): give trips_per_person in the scenario's [model]")
     trips = params.trips_per_person or float(region.calibration["trips_per_person_day"])
     return DemandInputs(
         residents=zone_sums(zones, residents),
@@ -147,14 +151,30 @@ def calibrate_region(
     then, no scenario edits. Constants given in ``[model]`` skip the calibration.
     """
     given = scenario.model.ascs()
+    regional = _regional(region)
     if all(v is not None for v in given.values()):
-        return {k: float(v) for k, v in given.items() if v is not None}, {"calibrated": False}
+        return ({k: float(v) for k, v in given.items() if v is not None},
+                {"calibrated": False, **regional})
+    if "mode_shares" not in region.calibration:
+        raise InputError(f"region {region.name!r} has no travel survey ([calibration] in its "
+                         "pack): give the mode-choice constants asc_bike, asc_pt, "
+                         "asc_car_driver and asc_car_passenger in the scenario's [model]")
     plain = scenario.model_copy(update={"growth": [], "transit": Transit(), "streets": Streets(),
                                         "facilities": []})
     network, inputs, state = _base_year_inputs(region, plain, zones)
     ascs, fit = calibrate_ascs(travel_times(network, state), inputs, scenario.model,
                                calibration_targets(region))
-    return ascs, {"calibrated": True, "base_year": region.base_year, **fit}
+    return ascs, {"calibrated": True, "base_year": region.base_year, **regional, **fit}
+
+
+def _regional(region: Region) -> dict[str, Any]:
+    """Whether the mode choice rests on a travel survey of this region, and a note if not."""
+    cal = region.calibration
+    if cal.get("regional", True) and "mode_shares" in cal:
+        return {"regional": True}
+    source = cal.get("source", "no travel survey")
+    return {"regional": False,
+            "note": f"Mode choice not calibrated to this region (targets: {source})."}
 
 
 def calibration_for_region(

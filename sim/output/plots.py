@@ -86,8 +86,10 @@ def plot_mode_shares(summary: Summary, path: Path) -> Path:
     fig, ax = plt.subplots(figsize=(7, 4))
     stacked_mode_bars(ax, years, [summary.years[y].mode_shares for y in years])
     ax.set_ylabel("share of residents' trips")
+    uncalibrated = "" if summary.calibration.get("regional", True) else (
+        "\nmode choice not calibrated to this region")
     ax.set_title(f"Mode shares — {summary.scenario.name}"
-                 f"{synthetic_tag(summary.data_status)}", fontsize=9)
+                 f"{synthetic_tag(summary.data_status)}{uncalibrated}", fontsize=9)
     return save(fig, path)
 
 

@@ -227,15 +227,21 @@ def data_note(sim: Simulation) -> str:
     parts = [f"{status}: {', '.join(names)}" for status, names in by_status.items()
              if status != "real"]
     lattice = sim.final.access.cells.network_status.to_numpy() == "synthetic"
-    share = float(sim.final.residents[lattice].sum() / sim.final.residents.sum())
-    return (f"Not every layer is real data ({'; '.join(parts)}). {share:.1%} of residents "
+    total = float(sim.final.residents.sum())
+    share = float(sim.final.residents[lattice].sum()) / total if total > 0 else 0.0
+    note = (f"Not every layer is real data ({'; '.join(parts)}). {share:.1%} of residents "
             "are reached only through the synthetic gap-filling lattice.")
+    if not sim.calibration.get("regional", True):
+        note += f" {sim.calibration['note']}"
+    return note
 
 
 def function_status(sim: Simulation, function: str) -> str:
-    """Status of the layer an everyday function rests on (stops come from the lines)."""
-    name = "lines" if function == "transit_stop" else f"facilities.{function}"
-    layer = sim.region.layers.get(name)
+    """Status of the layer an everyday function rests on (stops: their facility layer,
+    else the lines); ``missing`` when the region has none."""
+    layer = sim.region.layers.get(f"facilities.{function}")
+    if layer is None and function == "transit_stop":
+        layer = sim.region.layers.get("lines")
     return layer.status if layer else "missing"
 
 

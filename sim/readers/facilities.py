@@ -1,7 +1,8 @@
 """Everyday-function facilities from files: OSM tags, user files and geocoded schools.
 
-Every function returns a frame with :data:`FACILITY_COLUMNS` in EPSG:25833;
-``status`` says whether a row is real, estimated or a proxy.
+Every function returns a frame with :data:`FACILITY_COLUMNS` in the region's CRS
+(default EPSG:25833); ``status`` says whether a row is real, estimated or a proxy.
+:func:`merge_stops` joins transit stops of several sources that are the same stop.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import numpy as np
 import osmium
 import pandas as pd
 import shapely
+from scipy.spatial import cKDTree
 
 from sim.domain import CRS, lonlat_to_xy
 from sim.errors import InputError
@@ -75,33 +77,62 @@ def _category_of(tags: Mapping[str, object], tag_map: TagMap) -> str | None:
     return None
 
 
+#: Tags that mark a feature as not (yet, or no longer) in use.
+NOT_IN_USE_KEYS = ("construction", "disused", "abandoned", "proposed", "razed")
+
+
+def _in_use(tags: Mapping[str, object]) -> bool:
+    """False for a feature tagged as under construction, disused, abandoned ..."""
+    return not any(k in NOT_IN_USE_KEYS or str(v) in NOT_IN_USE_KEYS for k, v in tags.items())
+
+
+def _feature_point(obj: osmium.osm.Node | osmium.osm.Way | osmium.osm.Area,
+                   wkb: osmium.geom.WKBFactory) -> shapely.Point | None:
+    """A point for a node, an open way (mean of its nodes) or an area (closed way or
+    multipolygon relation: a point inside it)."""
+    if isinstance(obj, osmium.osm.Node):
+        return shapely.Point(obj.location.lon, obj.location.lat)
+    if isinstance(obj, osmium.osm.Area):
+        try:
+            return shapely.from_wkb(wkb.create_multipolygon(obj)).representative_point()
+        except RuntimeError:  # an area osmium could not assemble
+            return None
+    locs = [(n.location.lon, n.location.lat) for n in obj.nodes if n.location.valid()]
+    return shapely.Point(*np.mean(locs, axis=0)) if locs else None
+
+
 def features_from_osm_file(paths: Iterable[Path | str], tag_map: TagMap) -> gpd.GeoDataFrame:
-    """OSM nodes and ways carrying any mapped tag, as points (way = centroid of its nodes)."""
-    keys = set(osm_tag_keys(tag_map)) | {"name"}
+    """OSM nodes, ways and multipolygon relations carrying any mapped tag, as points.
+
+    A node is its location, an open way the mean of its nodes, a closed way or a
+    multipolygon (e.g. a park) a point inside it. Features tagged as under
+    construction, disused, abandoned or proposed are left out.
+    """
+    wanted = sorted(osm_tag_keys(tag_map))
+    keys = {*wanted, "name", *NOT_IN_USE_KEYS}
     rows: list[dict] = []
     seen: set[tuple[str, int]] = set()
+    wkb = osmium.geom.WKBFactory()
+    entities = osmium.osm.NODE | osmium.osm.WAY | osmium.osm.RELATION | osmium.osm.AREA
     for path in paths:
         try:
-            processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
-            for obj in processor.with_locations():
-                if not any(k in obj.tags for k in keys - {"name"}):
-                    continue
+            processor = (osmium.FileProcessor(str(path), entities).with_locations()
+                         .with_areas().with_filter(osmium.filter.KeyFilter(*wanted)))
+            for obj in processor:
+                if not isinstance(obj, osmium.osm.Node | osmium.osm.Way | osmium.osm.Area) or (
+                        isinstance(obj, osmium.osm.Way) and obj.is_closed()):
+                    continue  # relations and closed ways come as areas
                 tags = {t.k: t.v for t in obj.tags if t.k in keys}
-                if _category_of(tags, tag_map) is None:
+                if _category_of(tags, tag_map) is None or not _in_use(tags):
                     continue
-                kind = "way" if isinstance(obj, osmium.osm.Way) else "node"
-                if (kind, obj.id) in seen:
+                kind, ident = type(obj).__name__, obj.id
+                if isinstance(obj, osmium.osm.Area):
+                    kind, ident = ("Way" if obj.from_way() else "Relation"), obj.orig_id()
+                point = _feature_point(obj, wkb)
+                if point is None or (kind, ident) in seen:
                     continue
-                seen.add((kind, obj.id))
-                if isinstance(obj, osmium.osm.Node):
-                    lon, lat = obj.location.lon, obj.location.lat
-                elif isinstance(obj, osmium.osm.Way):
-                    locs = [(n.location.lon, n.location.lat) for n in obj.nodes
-                            if n.location.valid()]
-                    if not locs:
-                        continue
-                    lon, lat = np.mean(locs, axis=0)
-                rows.append({**tags, "geometry": shapely.Point(lon, lat)})
+                seen.add((kind, ident))
+                rows.append({**tags, "geometry": point})
         except RuntimeError as exc:
             raise InputError(f"{path}: not a readable OSM file ({exc})") from None
     if not rows:
@@ -110,20 +141,21 @@ def features_from_osm_file(paths: Iterable[Path | str], tag_map: TagMap) -> gpd.
 
 
 def facilities_from_features(
-    gdf: gpd.GeoDataFrame, tag_map: TagMap, source: str = "OpenStreetMap"
+    gdf: gpd.GeoDataFrame, tag_map: TagMap, source: str = "OpenStreetMap", crs: str = CRS,
 ) -> pd.DataFrame:
-    """Classify OSM features (tag columns + geometry) into everyday-function facilities."""
+    """Classify OSM features (tag columns + geometry) into everyday-function facilities
+    (in ``crs``); features not in use (under construction, disused ...) are left out."""
     if gdf.empty:
         return empty_facilities()
     if gdf.crs is None:
         raise InputError(f"{source}: POI layer has no CRS (expected EPSG:4326 or 25833)")
-    pts = gdf.to_crs(CRS)
+    pts = gdf.to_crs(crs)
     geoms = pts.geometry.representative_point()
     rows = []
     records = pts.drop(columns="geometry").to_dict("records")
     for rec, pt in zip(records, geoms, strict=True):
         category = _category_of(rec, tag_map)
-        if category is None:
+        if category is None or not _in_use({k: v for k, v in rec.items() if pd.notna(v)}):
             continue
         name = rec.get("name")
         rows.append({"category": category, "name": "" if pd.isna(name) else str(name),
@@ -136,11 +168,12 @@ def _name_column(columns: Iterable[str]) -> str | None:
     return next((lower[n] for n in NAME_COLUMNS if n in lower), None)
 
 
-def facilities_from_file(path: Path | str, category: str | None = None) -> pd.DataFrame:
+def facilities_from_file(path: Path | str, category: str | None = None,
+                         crs: str = CRS) -> pd.DataFrame:
     """Facilities from a user file: GeoPackage/GeoJSON (points or polygons) or CSV.
 
     The file needs a ``category`` column (one of the everyday functions) unless
-    ``category`` is given; CSV files need ``x, y`` (EPSG:25833) or ``lon, lat`` columns.
+    ``category`` is given; CSV files need ``x, y`` (in ``crs``) or ``lon, lat`` columns.
     An optional ``capacity`` column is kept.
     """
     path = Path(path)
@@ -152,13 +185,14 @@ def facilities_from_file(path: Path | str, category: str | None = None) -> pd.Da
         if "x" in cols and "y" in cols:
             x, y = df[cols["x"]].to_numpy(float), df[cols["y"]].to_numpy(float)
         elif "lon" in cols and "lat" in cols:
-            x, y = lonlat_to_xy(df[cols["lon"]].to_numpy(float), df[cols["lat"]].to_numpy(float))
+            x, y = lonlat_to_xy(df[cols["lon"]].to_numpy(float), df[cols["lat"]].to_numpy(float),
+                                crs)
         else:
             raise InputError(f"{path}: no coordinate columns (expected x,y in EPSG:25833 "
                              "or lon,lat)")
         gdf = pd.DataFrame(df)
     else:
-        gdf = read_layer(path, "facilities")
+        gdf = read_layer(path, "facilities", crs)
         pts = gdf.geometry.representative_point()
         x, y = pts.x.to_numpy(), pts.y.to_numpy()
     cols = {str(c).lower(): c for c in gdf.columns}
@@ -183,9 +217,9 @@ def facilities_from_file(path: Path | str, category: str | None = None) -> pd.Da
     return facility_frame(rows)
 
 
-def schools_from_file(path: Path | str) -> pd.DataFrame:
+def schools_from_file(path: Path | str, crs: str = CRS) -> pd.DataFrame:
     """Schools (category ``school``) from a point layer such as the geocoded school list."""
-    df = facilities_from_file(path, category="school")
+    df = facilities_from_file(path, category="school", crs=crs)
     df["source"] = f"{Path(path).name} (geocoded)"
     return df
 
@@ -201,3 +235,36 @@ def facilities_from_places(
              "opening_year": opening_year.get(name, np.nan)}
             for name, x, y, st in places]
     return facility_frame(rows)
+
+
+#: Transit stops closer than this (metres) are one stop: platforms on both sides of a
+#: street, or a station found in OSM, in a GTFS feed and in the region pack.
+STOP_MERGE_M = 50.0
+
+
+def merge_stops(stops: pd.DataFrame, served: np.ndarray,
+                radius_m: float = STOP_MERGE_M) -> pd.DataFrame:
+    """One facility per group of transit stops within ``radius_m``, the best served kept.
+
+    Stops are taken best served first (``served``: e.g. departures in the rush hour;
+    ties: real before other statuses, then the given order); each one not yet taken
+    keeps its place and takes every untaken stop within ``radius_m``. The kept stop
+    opens when the first of its group does (a stop open today stays open).
+    """
+    if stops.empty:
+        return stops
+    served = np.nan_to_num(np.asarray(served, float), nan=-1.0)
+    order = np.lexsort((np.arange(len(stops)), stops["status"].to_numpy() != "real", -served))
+    xy = stops[["x", "y"]].to_numpy(float)
+    near = cKDTree(xy).query_ball_point(xy, radius_m)
+    group = np.full(len(stops), -1)
+    for i in order:
+        if group[i] < 0:
+            members = [j for j in near[i] if group[j] < 0]
+            group[members] = i
+    kept = np.unique(group)
+    out = stops.iloc[kept].copy()
+    opening = stops["opening_year"].to_numpy(float)
+    out["opening_year"] = [np.nan if np.isnan(opening[group == k]).any()
+                           else float(opening[group == k].min()) for k in kept]
+    return out.reset_index(drop=True)

@@ -1,7 +1,8 @@
 """Online sources: Nominatim and Overpass through osmnx, and plain downloads (SSB, Entur).
 
 Each function asks one service for one thing; :mod:`sim.region.fetch` decides what a
-region needs and where it goes. Downloads resume a partial ``.part`` file.
+region needs, which URLs (osmnx settings inside :func:`sim.readers.osm.osmnx_settings`)
+and where it goes. Downloads resume a partial ``.part`` file.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ import urllib.request
 from pathlib import Path
 
 import geopandas as gpd
-import networkx as nx
 import osmnx as ox
 from shapely.geometry import MultiPolygon, Polygon
 
@@ -49,20 +49,42 @@ def download_file(url: str, dest: Path, timeout: float = 60) -> Path:
 
 def boundary_from_query(query: str) -> gpd.GeoDataFrame:
     """The boundary polygon of a place name, from Nominatim (``osmnx.geocode_to_gdf``)."""
-    return ox.geocode_to_gdf(query)[["geometry"]]
+    try:
+        return ox.geocode_to_gdf(query)[["geometry"]]
+    except (ox._errors.InsufficientResponseError, TypeError) as exc:
+        raise InputError(f"Nominatim: no boundary polygon for {query!r} ({exc})") from None
 
 
-def streets_from_polygon(polygon: Polygon | MultiPolygon, network_type: str
-                         ) -> nx.MultiDiGraph:
-    """The street graph inside ``polygon`` (WGS84) from Overpass, with the street tags."""
-    with street_tags():
-        return ox.graph_from_polygon(polygon, network_type=network_type, simplify=True,
-                                     retain_all=True)
+#: ``oneway`` values for which osmnx (with ``all_oneway``) stores a way's nodes reversed.
+_REVERSED = frozenset({"-1", "reverse", "T"})
+
+
+def osm_from_polygon(polygon: Polygon | MultiPolygon, network_type: str, out: Path) -> Path:
+    """The highway ways inside ``polygon`` (WGS84) from Overpass, written as OSM XML.
+
+    Every way is kept once with the tags the street rules read (osmnx ``all_oneway``,
+    ``save_graph_xml``), so a downloaded region is read exactly like a local extract:
+    permissions per way, then simplification per mode.
+    """
+    with street_tags(all_oneway=True):
+        G = ox.graph_from_polygon(polygon, network_type=network_type, simplify=False,
+                                  retain_all=True, truncate_by_edge=True)
+        flipped = [(u, v, k, d) for u, v, k, d in G.edges(keys=True, data=True)
+                   if str(d.get("oneway")) in _REVERSED]
+        for u, v, k, data in flipped:  # osmnx reversed these; the tag says so again
+            G.remove_edge(u, v, k)
+            G.add_edge(v, u, **data)
+        ox.save_graph_xml(G, out)
+    return out
 
 
 def pois_from_polygon(polygon: Polygon | MultiPolygon,
-                      tags: dict[str, bool | str | list[str]]) -> gpd.GeoDataFrame:
-    """Points of interest inside ``polygon`` carrying any of ``tags``, from Overpass."""
-    gdf = ox.features_from_polygon(polygon, tags=tags)
-    keep = [c for c in (*tags, "name") if c in gdf.columns]
+                      tags: dict[str, bool | str | list[str]]) -> gpd.GeoDataFrame | None:
+    """Points of interest inside ``polygon`` carrying any of ``tags``, from Overpass
+    (None when there are none)."""
+    try:
+        gdf = ox.features_from_polygon(polygon, tags=tags)
+    except ox._errors.InsufficientResponseError:
+        return None
+    keep = [c for c in (*tags, "name", "construction", "disused") if c in gdf.columns]
     return gdf.reset_index(drop=True)[[*keep, "geometry"]]

@@ -1,4 +1,5 @@
-"""Vector layers: any GIS file read into EPSG:25833, the boundary and the population grid.
+"""Vector layers: any GIS file read into the region's CRS, the boundary and the population
+grid.
 
 Population cells (SSB 250 m grid, or any polygon/point layer) are kept when their
 centre lies inside the region boundary.
@@ -17,7 +18,7 @@ import pyogrio
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from sim.domain import CRS
+from sim.domain import CRS, utm_crs
 from sim.errors import InputError
 
 #: Column names recognised as population counts, in order of preference.
@@ -28,8 +29,8 @@ POPULATION_COLUMNS = ("pop_tot", "population", "befolkning", "pop", "bosatte", "
 CELL_ID_COLUMNS = ("ru250m", "ssbid", "ssb_id", "cell_id", "id")
 
 
-def read_layer(path: Path | str, what: str) -> gpd.GeoDataFrame:
-    """Read a vector file as a GeoDataFrame in EPSG:25833.
+def read_layer(path: Path | str, what: str, crs: str | None = CRS) -> gpd.GeoDataFrame:
+    """Read a vector file as a GeoDataFrame in ``crs`` (default EPSG:25833; None: as is).
 
     Raises :class:`InputError` for a missing or unreadable file, a layer without CRS
     or an empty layer. ``what`` names the layer in messages (e.g. ``"boundary"``).
@@ -52,18 +53,18 @@ def read_layer(path: Path | str, what: str) -> gpd.GeoDataFrame:
     gdf = gdf[~shapely.is_missing(geoms) & ~shapely.is_empty(geoms)]
     if gdf.empty:
         raise InputError(f"{path}: {what} layer has no features with geometry")
-    if not gdf.crs.equals(CRS):
+    if crs is not None and not gdf.crs.equals(crs):
         try:
-            gdf = gdf.to_crs(CRS)
+            gdf = gdf.to_crs(crs)
         except Exception as exc:
-            raise InputError(f"{path}: cannot transform {what} from {gdf.crs} to {CRS} "
+            raise InputError(f"{path}: cannot transform {what} from {gdf.crs} to {crs} "
                              f"({exc})") from None
     return gdf
 
 
-def boundary_from_file(path: Path | str) -> BaseGeometry:
-    """The region boundary (union of all polygons of the file) in EPSG:25833."""
-    gdf = read_layer(path, "boundary")
+def boundary_from_file(path: Path | str, crs: str = CRS) -> BaseGeometry:
+    """The region boundary (union of all polygons of the file) in ``crs``."""
+    gdf = read_layer(path, "boundary", crs)
     polys = gdf[gdf.geom_type.isin(["Polygon", "MultiPolygon"])]
     if polys.empty:
         raise InputError(f"{path}: boundary has no polygons (expected a (Multi)Polygon)")
@@ -73,6 +74,15 @@ def boundary_from_file(path: Path | str) -> BaseGeometry:
     if geom.is_empty or geom.area <= 0:
         raise InputError(f"{path}: boundary is empty (expected a polygon with area > 0)")
     return geom
+
+
+def region_crs(boundary_path: Path | str, crs: str = "") -> str:
+    """``crs`` when given, else the local UTM zone of the boundary's centre."""
+    if crs:
+        return crs
+    gdf = read_layer(boundary_path, "boundary", None)
+    centre = gdf.to_crs("EPSG:4326").geometry.union_all().centroid
+    return utm_crs(centre.x, centre.y)
 
 
 def population_column(gdf: pd.DataFrame, path: Path | str, column: str = "") -> str:
@@ -104,7 +114,7 @@ def _cell_size(geoms: gpd.GeoSeries, centres: np.ndarray) -> float:
 
 
 def cells_from_population(
-    paths: Sequence[Path | str], boundary: BaseGeometry, column: str = ""
+    paths: Sequence[Path | str], boundary: BaseGeometry, column: str = "", crs: str = CRS,
 ) -> tuple[pd.DataFrame, float]:
     """Grid cells with centre inside ``boundary``, and the cell size in metres.
 
@@ -114,9 +124,11 @@ def cells_from_population(
         Population layers (SSB grid GeoPackage, zip, GeoJSON ...): polygons or points.
         Several files are concatenated; duplicate cell ids are dropped.
     boundary
-        Region boundary in EPSG:25833.
+        Region boundary in ``crs``.
     column
         Population column; auto-detected when empty (``pop_tot`` ...).
+    crs
+        The region's CRS (cell centres are computed in it).
 
     Returns
     -------
@@ -126,7 +138,7 @@ def cells_from_population(
     frames = []
     sizes = []
     for path in paths:
-        gdf = read_layer(path, "population")
+        gdf = read_layer(path, "population", crs)
         col = population_column(gdf, path, column)
         pop = pd.to_numeric(gdf[col], errors="coerce")
         if pop.isna().all():

@@ -17,18 +17,26 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
+from sim.domain import Line, Stop
 from sim.errors import InputError
 from sim.readers.facilities import (
+    STOP_MERGE_M,
     empty_facilities,
     facilities_from_features,
     facilities_from_file,
     facilities_from_places,
     features_from_osm_file,
+    merge_stops,
     schools_from_file,
 )
-from sim.readers.gtfs import lines_near
-from sim.readers.layers import boundary_from_file, cells_from_population, read_layer
-from sim.readers.osm import graph_from_osm, streets_from_graph
+from sim.readers.gtfs import GtfsService, lines_near
+from sim.readers.layers import (
+    boundary_from_file,
+    cells_from_population,
+    read_layer,
+    region_crs,
+)
+from sim.readers.osm import streets_from_osm
 from sim.region.lattice import lattice_from_cells
 from sim.region.model import Layer, Region
 from sim.region.pack import RegionPack
@@ -40,27 +48,21 @@ log = logging.getLogger(__name__)
 
 def _facilities(
     pack: RegionPack, files: dict[str, list[Path]], cells: pd.DataFrame,
-    boundary: BaseGeometry, cell_size: float,
+    boundary: BaseGeometry, cell_size: float, crs: str, osm: list[tuple[str, pd.DataFrame]],
 ) -> tuple[pd.DataFrame, dict[str, Layer]]:
-    """Facilities per everyday function, preferring real layers over proxies."""
+    """Facilities per everyday function (not transit stops), real layers before proxies."""
     by_source: list[tuple[str, pd.DataFrame]] = []
     if "facilities" in files:
         by_source.append((files["facilities"][0].name,
-                          facilities_from_file(files["facilities"][0])))
+                          facilities_from_file(files["facilities"][0], crs=crs)))
     if "schools" in files:
-        by_source.append((files["schools"][0].name, schools_from_file(files["schools"][0])))
-    if "pois" in files:
-        gdf = read_layer(files["pois"][0], "pois")
-        by_source.append((files["pois"][0].name,
-                          facilities_from_features(gdf, pack.osm_tags, "OpenStreetMap")))
-    osm_files = [p for p in files["streets"] if not p.name.endswith(".graphml")]
-    if osm_files and pack.osm_tags:
-        feats = features_from_osm_file(osm_files, pack.osm_tags)
-        by_source.append(("OSM extract", facilities_from_features(feats, pack.osm_tags)))
+        by_source.append((files["schools"][0].name,
+                          schools_from_file(files["schools"][0], crs)))
+    by_source += osm
     parts: list[pd.DataFrame] = []
     layers: dict[str, Layer] = {}
     for category in EVERYDAY_FUNCTIONS:
-        if category == "transit_stop":
+        if category == "transit_stop":  # all sources together: _transit_stops
             continue
         for src, df in by_source:
             rows = df[df["category"] == category]
@@ -72,7 +74,7 @@ def _facilities(
                 break
     # proxies where no real layer exists
     if "facilities.grocery" not in layers and pack.local_centres:
-        places = [(c.name, *c.xy, c.status) for c in pack.local_centres]
+        places = [(c.name, *c.xy_in(crs), c.status) for c in pack.local_centres]
         parts.append(facilities_from_places(places, "grocery", "local centres of the region pack",
                                             status="proxy"))
         layers["facilities.grocery"] = Layer(
@@ -89,33 +91,88 @@ def _facilities(
         layers["facilities.recreation"] = Layer(
             status="proxy", source="population grid (unpopulated cells next to populated ones)",
             note=pack.proxies.recreation_note)
-    # transit stops: the pack's stations and hubs (status per stop)
-    opening: dict[str, int] = {}
-    for line in pack.lines:
-        for stop in line.stops:
-            year = line.opening_year or 0
-            opening[stop] = min(opening.get(stop, year), year)
-    places = [(s.name, *s.xy, s.status) for s in pack.stops]
-    stops = facilities_from_places(
-        places, "transit_stop", "region pack stops",
-        opening_year={k: v for k, v in opening.items() if v})
-    parts.append(stops)
-    n_est = int((stops["status"] == "estimated").sum())
-    layers["facilities.transit_stop"] = Layer(
-        status="estimated" if n_est else "real", source="region pack stops",
-        note=f"{len(stops)} stops, {n_est} with estimated coordinates; "
-        "stops of lines not yet open carry opening_year")
     parts = [p for p in parts if len(p)]
     facilities = pd.concat(parts, ignore_index=True) if parts else empty_facilities()
     return facilities, layers
 
 
-def _jobs(pack: RegionPack, cells: pd.DataFrame) -> tuple[np.ndarray, Layer]:
+def _osm_facilities(pack: RegionPack, files: dict[str, list[Path]], crs: str
+                    ) -> list[tuple[str, pd.DataFrame]]:
+    """Facilities of the pack's OSM tags from a POI file and from the OSM street files."""
+    out = []
+    if "pois" in files:
+        gdf = read_layer(files["pois"][0], "pois", None)
+        out.append((files["pois"][0].name,
+                    facilities_from_features(gdf, pack.osm_tags, "OpenStreetMap", crs)))
+    osm_files = [p for p in files["streets"] if not p.name.endswith(".graphml")]
+    if osm_files and pack.osm_tags:
+        feats = features_from_osm_file(osm_files, pack.osm_tags)
+        out.append(("OSM extract", facilities_from_features(feats, pack.osm_tags,
+                                                            "OpenStreetMap", crs)))
+    return out
+
+
+def _line_departures(lines: tuple[Line, ...], window_min: float = 120.0) -> dict[str, float]:
+    """Departures per stop in a rush-hour window from frequency-based lines."""
+    out: dict[str, float] = {}
+    for line in lines:
+        per_direction = window_min / line.headway_peak_min
+        for k, stop in enumerate(line.stops):
+            both = not line.one_way and 0 < k < len(line.stops) - 1
+            out[stop] = out.get(stop, 0.0) + per_direction * (2 if both else 1)
+    return out
+
+
+def _transit_stops(
+    pack: RegionPack, lines: tuple[Line, ...], gtfs: GtfsService | None,
+    osm: list[tuple[str, pd.DataFrame]], crs: str,
+) -> tuple[pd.DataFrame, Layer]:
+    """Transit stops of the pack, the GTFS feed and OSM, merged within 50 m.
+
+    Of stops closer than :data:`STOP_MERGE_M` the best served is kept: departures in the
+    rush hour from the GTFS feed, or from the pack's lines; OSM platforms and stations
+    (no timetable) count least.
+    """
+    opening: dict[str, int] = {}
+    for line in pack.lines:
+        for name in line.stops:
+            year = line.opening_year or 0
+            opening[name] = min(opening.get(name, year), year)
+    pack_stops = facilities_from_places(
+        [(s.name, *s.xy_in(crs), s.status) for s in pack.stops], "transit_stop",
+        "region pack stops", opening_year={k: v for k, v in opening.items() if v})
+    served = [np.array([_line_departures(lines).get(n, 0.0) for n in pack_stops.name])]
+    parts = [pack_stops]
+    if gtfs is not None and len(gtfs.service):
+        svc = gtfs.service[gtfs.service.departures_day > 0]
+        parts.append(facilities_from_places(
+            list(zip(svc.index.astype(str), svc.x.astype(float), svc.y.astype(float),
+                     ["real"] * len(svc), strict=True)), "transit_stop", gtfs.source))
+        served.append(svc.departures_peak.to_numpy(float))
+    for _, df in osm:
+        rows = df[df["category"] == "transit_stop"]
+        parts.append(rows)
+        served.append(np.full(len(rows), np.nan))
+    candidates = pd.concat([p for p in parts if len(p)] or [empty_facilities()],
+                           ignore_index=True)
+    merged = merge_stops(candidates, np.concatenate(served))
+    counts = merged["source"].value_counts()
+    n_est = int((merged["status"] == "estimated").sum())
+    note = (f"{len(merged)} stops (" + ", ".join(f"{n} from {src}" for src, n in counts.items())
+            + f"; {len(candidates)} before merging stops within {STOP_MERGE_M:.0f} m, the "
+            "best served kept); " + (f"{n_est} with estimated coordinates; " if n_est else "")
+            + "stops of lines not yet open carry opening_year")
+    layer = Layer(status="estimated" if n_est else "real",
+                  source=", ".join(counts.index) or "none", note=note)
+    return merged, layer
+
+
+def _jobs(pack: RegionPack, cells: pd.DataFrame, crs: str) -> tuple[np.ndarray, Layer]:
     """Jobs per cell: the pack's labelled proxy, or zero (synthetic) without one."""
     if pack.jobs is None:
         return np.zeros(len(cells)), Layer(status="synthetic", source="none",
                                            note="no jobs data: zero")
-    centres = [(*c.xy, c.jobs, c.radius_m) for c in pack.jobs.centres]
+    centres = [(*c.xy_in(crs), c.jobs, c.radius_m) for c in pack.jobs.centres]
     layer = Layer(
         status="proxy", source="region pack: " + "; ".join(
             f"{c.name} ~{c.jobs:,.0f} ({c.source})" for c in pack.jobs.centres),
@@ -125,17 +182,31 @@ def _jobs(pack: RegionPack, cells: pd.DataFrame) -> tuple[np.ndarray, Layer]:
 
 
 def _transit(
-    pack: RegionPack, files: dict[str, list[Path]], boundary: BaseGeometry
-) -> tuple[dict, tuple, dict[str, Layer]]:
+    pack: RegionPack, files: dict[str, list[Path]], boundary: BaseGeometry, crs: str,
+) -> tuple[dict[str, Stop], tuple[Line, ...], GtfsService | None, dict[str, Layer]]:
     """The pack's stops and lines, plus the lines of a GTFS feed that serve the region."""
-    stops, lines = pack.stop_objects(), pack.line_objects()
+    stops, lines = pack.stop_objects(crs), pack.line_objects(crs)
     if "gtfs" not in files:
-        return stops, lines, {}
-    gtfs_stops, gtfs_lines = lines_near(files["gtfs"][0], boundary, set(stops),
-                                        {line.name for line in lines})
+        return stops, lines, None, {}
+    gtfs = lines_near(files["gtfs"][0], boundary, set(stops), {line.name for line in lines},
+                      crs=crs)
     layer = Layer(status="real", source=files["gtfs"][0].name,
-                  note=f"{len(gtfs_lines)} lines serving the region, headways from stop_times")
-    return {**stops, **gtfs_stops}, (*lines, *gtfs_lines), {"lines.gtfs": layer}
+                  note=f"{len(gtfs.lines)} lines serving the region on {gtfs.day} (a "
+                  "representative weekday); headways from all trips per route and direction")
+    return ({**stops, **gtfs.stops}, (*lines, *gtfs.lines), gtfs, {"lines.gtfs": layer})
+
+
+def _calibration(pack: RegionPack) -> tuple[dict[str, Any], Layer]:
+    """The travel-survey targets, and whether they describe this region."""
+    cal = pack.calibration
+    if cal is None:
+        return {}, Layer(status="synthetic", source="none",
+                         note="no travel survey: mode choice not calibrated to this region")
+    if not cal.regional:
+        return cal.model_dump(), Layer(
+            status="estimated", source=cal.source,
+            note="not a survey of this region: mode choice not calibrated to this region")
+    return cal.model_dump(), Layer(status="real", source=cal.source)
 
 
 def _check_population(pack: RegionPack, path: Path, total: float) -> None:
@@ -153,14 +224,14 @@ def _check_population(pack: RegionPack, path: Path, total: float) -> None:
 NEIGHBOUR_MARGIN_M = 15_000.0
 
 
-def neighbours_from_file(path: Path, boundary: BaseGeometry,
+def neighbours_from_file(path: Path, boundary: BaseGeometry, crs: str,
                          margin_m: float = NEIGHBOUR_MARGIN_M) -> dict[str, BaseGeometry]:
     """Municipalities around ``boundary`` (name → polygon clipped to a margin around it).
 
     The region's own polygon (more than half of it inside ``boundary``) is left out.
     Used only to draw land and water on maps; no model figure depends on it.
     """
-    gdf = read_layer(path, "neighbours")
+    gdf = read_layer(path, "neighbours", crs)
     names = next((c for c in ("kommunenavn", "navn", "name", "NAME") if c in gdf.columns), None)
     if names is None:
         return {}
@@ -181,13 +252,14 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
     """Build a :class:`Region` and its info dict from a pack and resolved input files."""
     t0 = time.perf_counter()
     log.info("%s: reading boundary and population", pack.region.name)
-    boundary = boundary_from_file(files["boundary"][0])
+    crs = region_crs(files["boundary"][0], pack.region.crs)
+    boundary = boundary_from_file(files["boundary"][0], crs)
     cells, cell_size = cells_from_population(files["population"], boundary,
-                                             pack.inputs.population_column.name)
+                                             pack.inputs.population_column.name, crs)
     if check_population:
         _check_population(pack, files["population"][0], float(cells["population"].sum()))
     log.info("%s: reading streets", pack.region.name)
-    real = streets_from_graph(graph_from_osm(files["streets"]))
+    real = streets_from_osm(files["streets"], crs, pack.streets.car_service_roads)
     lat = pack.lattice
     streets, report = lattice_from_cells(real, cells, cell_size, lat.max_gap_m, lat.detour,
                                          lat.link_radius_m, lat.car_speed_kmh)
@@ -197,30 +269,36 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
         note=f"{report.lattice_cells} of {report.cells} populated cells "
         f"({report.lattice_share:.1%} of population) reached via lattice; "
         f"{report.bridge_links} bridge links join isolated clusters")
-    cells["jobs"], layers["jobs"] = _jobs(pack, cells)
+    cells["jobs"], layers["jobs"] = _jobs(pack, cells, crs)
     cells = cells[["cell_id", "x", "y", "population", "jobs"]]
-    log.info("%s: facilities", pack.region.name)
-    facilities, fac_layers = _facilities(pack, files, cells, boundary, cell_size)
+    log.info("%s: facilities and transit", pack.region.name)
+    osm = _osm_facilities(pack, files, crs)
+    facilities, fac_layers = _facilities(pack, files, cells, boundary, cell_size, crs, osm)
     layers.update(fac_layers)
-    layers.setdefault("calibration", Layer(status="real", source=pack.calibration.source))
-    stops, lines, transit_layers = _transit(pack, files, boundary)
+    stops, lines, gtfs, transit_layers = _transit(pack, files, boundary, crs)
     layers.update(transit_layers)
-    neighbours = (neighbours_from_file(files["neighbours"][0], boundary)
+    neighbours = (neighbours_from_file(files["neighbours"][0], boundary, crs)
                   if "neighbours" in files else {})
     if neighbours:
         layers["neighbours"] = Layer(status="real", source=files["neighbours"][0].name,
                                      note="map context only (land and water on maps)")
+    transit_stops, layers["facilities.transit_stop"] = _transit_stops(
+        pack, lines, gtfs, osm, crs)
+    facilities = pd.concat([facilities, transit_stops], ignore_index=True)
+    calibration, calibration_layer = _calibration(pack)
+    layers.setdefault("calibration", calibration_layer)
     region = Region(
         name=pack.region.name, streets=streets, cells=cells.reset_index(drop=True),
-        cell_size_m=cell_size, areas=pack.area_objects(), stops=stops,
+        cell_size_m=cell_size, areas=pack.area_objects(crs), stops=stops,
         lines=lines, facilities=facilities, boundary=boundary, layers=layers,
-        base_year=pack.region.base_year, calibration=pack.calibration.model_dump(),
-        external_zones=pack.external_zone_frame(),
+        base_year=pack.region.base_year, calibration=calibration,
+        external_zones=pack.external_zone_frame(crs),
         inputs={k: ", ".join(p.name for p in v) for k, v in files.items()},
         seed=pack.region.seed, walk_thresholds_m=dict(pack.walk_thresholds_m),
         need_share={k: c.in_need / c.residents for k, c in pack.capacity.items()},
         places_per_facility={k: c.in_need / c.facilities for k, c in pack.capacity.items()},
         neighbours=neighbours,
+        crs=crs,
     )
     info = _info(region, pack, report.to_dict(), real_nodes=real.n_nodes,
                  real_edges=real.n_edges, seconds=time.perf_counter() - t0)
@@ -261,6 +339,10 @@ def _info(region: Region, pack: RegionPack, lattice: dict, real_nodes: int, real
             "facility_status": {c: fac.loc[fac["category"] == c, "status"].value_counts()
                                 .to_dict() for c in EVERYDAY_FUNCTIONS},
             "schools": int((fac["category"] == "school").sum()),
+            "missing_functions": [c for c in EVERYDAY_FUNCTIONS
+                                  if not (fac["category"] == c).any()],
+            "jobs_status": region.layers["jobs"].status,
+            "crs": region.crs,
         },
         "areas": {kind: [a.name for a in region.areas if a.kind == kind]
                   for kind in ("growth_area", "station", "other")},

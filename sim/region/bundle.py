@@ -18,11 +18,11 @@ import pandas as pd
 import shapely
 
 from sim._fs import atomic_dir, sha256_file
-from sim.domain import Line, Stop, Streets
+from sim.domain import CRS, Line, Stop, Streets
 from sim.region.model import Area, Layer, Region
 
 #: Version of the bundle layout; part of the cache key.
-BUNDLE_FORMAT = 2
+BUNDLE_FORMAT = 3
 
 BUNDLE_NAME = "bundle"
 
@@ -113,6 +113,7 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
             "places_per_facility": region.places_per_facility,
             "inputs": region.inputs,
             "seed": region.seed,
+            "crs": region.crs,
             "boundary_wkb": shapely.to_wkb(region.boundary, hex=True),
             "neighbours_wkb": {k: shapely.to_wkb(g, hex=True)
                                for k, g in region.neighbours.items()},
@@ -128,7 +129,7 @@ def load_bundle(bundle: Path) -> Region:
     """Load a region from a bundle directory written by :func:`write_bundle`."""
     meta = json.loads((bundle / "region.json").read_text(encoding="utf-8"))
     with np.load(bundle / "streets.npz") as npz:
-        streets = Streets(**{f.name: npz[f.name] for f in fields(Streets)})
+        streets = Streets(**{f.name: npz[f.name] for f in fields(Streets) if f.name in npz})
     cells = pd.read_csv(bundle / "cells.csv", dtype={"cell_id": "int64"})
     facilities = pd.read_csv(bundle / "facilities.csv",
                              dtype={"category": str, "name": str, "status": str, "source": str})
@@ -159,6 +160,7 @@ def load_bundle(bundle: Path) -> Region:
         inputs=meta["inputs"],
         seed=meta["seed"],
         neighbours={k: shapely.from_wkb(v) for k, v in meta.get("neighbours_wkb", {}).items()},
+        crs=meta.get("crs", CRS),
     )
 
 

@@ -8,7 +8,7 @@ that depends on it.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -51,7 +51,8 @@ def _walk_nodes(streets: Streets) -> np.ndarray:
 def _append(streets: Streets, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np.ndarray,
             length: np.ndarray, car_speed: float) -> Streets:
     n = len(u)
-    return Streets(
+    return replace(
+        streets,
         node_x=np.concatenate([streets.node_x, x]),
         node_y=np.concatenate([streets.node_y, y]),
         u=np.concatenate([streets.u, u]).astype(np.int64),
@@ -62,6 +63,8 @@ def _append(streets: Streets, x: np.ndarray, y: np.ndarray, u: np.ndarray, v: np
         car=np.concatenate([streets.car, np.ones(n, bool)]),
         car_speed_kmh=np.concatenate([streets.car_speed_kmh, np.full(n, car_speed)]),
         synthetic=np.concatenate([streets.synthetic, np.ones(n, bool)]),
+        oneway=np.concatenate([streets.oneway, np.zeros(n, bool)]),
+        node_id=np.concatenate([streets.node_id, np.zeros(len(x), np.int64)]),
     )
 
 

@@ -31,37 +31,35 @@ def region_cache_dir(pack: RegionPack) -> Path:
     return settings.cache_dir(pack.region.name, pack.directory)
 
 
-def default_source(pack: RegionPack) -> Path | None:
-    """Default input directory: the shared data directory, else ``<pack>/inputs/``."""
-    shared = settings.shared_data_dir()
-    if shared is not None:
-        return shared
-    inputs = pack.directory / "inputs"
-    return inputs if inputs.is_dir() else None
+def input_dirs(pack: RegionPack) -> list[Path]:
+    """Where a pack's inputs are looked for: ``<pack>/inputs/`` (written by ``data fetch``
+    and ``region new``), then the shared data directory (``$BAERUM_SIM_DATA``)."""
+    dirs = [pack.directory / "inputs", settings.shared_data_dir()]
+    return [d for d in dirs if d is not None and d.is_dir()]
 
 
-def _resolve(pack: RegionPack, source: Path | None) -> tuple[Path, dict[str, list[Path]]]:
-    src = source if source is not None else default_source(pack)
+def _resolve(pack: RegionPack, source: Path | None) -> tuple[list[Path], dict[str, list[Path]]]:
+    dirs = [Path(source)] if source is not None else input_dirs(pack)
     name = pack.region.name
-    if src is None:
-        raise InputError(f"no input directory for region {name!r} (expected $BAERUM_SIM_DATA, "
-                         f"../shared/data or {pack.directory / 'inputs'}; "
+    if not dirs:
+        raise InputError(f"no input directory for region {name!r} (expected "
+                         f"{pack.directory / 'inputs'}, $BAERUM_SIM_DATA or ../shared/data; "
                          f"run `baerum-sim data fetch {name}`)")
-    src = Path(src)
-    if not src.is_dir():
-        raise InputError(f"{src}: input directory not found")
-    return src, resolve_inputs(pack, src)
+    for d in dirs:
+        if not d.is_dir():
+            raise InputError(f"{d}: input directory not found")
+    return dirs, resolve_inputs(pack, dirs)
 
 
 def import_region(name: str, source: Path | None = None, force: bool = False,
                   check_population: bool = True) -> Path:
-    """Build the bundle of region ``name`` from ``source`` (default: shared data dir).
+    """Build the bundle of region ``name`` from ``source`` (default: :func:`input_dirs`).
 
     Skips the build when a bundle with the same cache key exists (unless ``force``).
     Returns the bundle directory. An error leaves an earlier bundle intact.
     """
     pack = load_pack(name)
-    src, files = _resolve(pack, source)
+    _, files = _resolve(pack, source)
     key = bundle_io.cache_key(files, pack.files)
     target = region_cache_dir(pack)
     bundle = target / bundle_io.BUNDLE_NAME
@@ -73,10 +71,11 @@ def import_region(name: str, source: Path | None = None, force: bool = False,
             return bundle
         log.warning("warning: bundle of %s: %s; building it again", name, problem)
     region, info = build_region(pack, files, check_population)
-    info["source_dir"] = str(src)
+    src = " + ".join(sorted({str(p.parent) for paths in files.values() for p in paths}))
+    info["source_dir"] = src
     info["key"] = key
     out = bundle_io.write_bundle(region, info, {"key": key, "format": bundle_io.BUNDLE_FORMAT,
-                                                "region": name, "source": str(src)}, target)
+                                                "region": name, "source": src}, target)
     log.info("%s: bundle written to %s in %.1f s", name, out, info["import_seconds"])
     return out
 
@@ -84,7 +83,7 @@ def import_region(name: str, source: Path | None = None, force: bool = False,
 def _ensure_bundle(name: str) -> Path:
     pack = load_pack(name)
     bundle = region_cache_dir(pack) / bundle_io.BUNDLE_NAME
-    if default_source(pack) is None:
+    if not input_dirs(pack):
         manifest = bundle_io.read_manifest(bundle)
         problem = "no bundle" if manifest is None else bundle_io.bundle_problem(bundle, manifest)
         if problem is None:
@@ -114,6 +113,9 @@ def region_info(name: str) -> dict[str, Any]:
 
 
 def fetch_region(name: str, dest: Path | None = None) -> Path:
-    """Download the inputs of region ``name`` (needs internet); see :mod:`sim.region.fetch`."""
+    """Download the inputs of region ``name`` (needs internet); see :mod:`sim.region.fetch`.
+
+    osmnx's HTTP cache goes to the region's cache directory."""
     pack = load_pack(name)
-    return fetch_inputs(pack, dest or pack.directory / "inputs")
+    return fetch_inputs(pack, dest or pack.directory / "inputs",
+                        cache=region_cache_dir(pack) / "osmnx")

@@ -3,7 +3,8 @@
 A :class:`Region` is built either by :mod:`sim.region.demo` (synthetic) or from a region
 pack plus imported data (:mod:`sim.region.build`). Facts about the place (survey
 targets, places per child, seeds, provenance) travel with it, so no generic code holds
-a number about any one municipality. All coordinates are EPSG:25833 metres.
+a number about any one municipality. All coordinates are metres in the region's
+``crs`` (EPSG:25833 for Norway).
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
-from sim.domain import Line, Stop, Streets
+from sim.domain import CRS, Line, Stop, Streets
 from sim.vocab import AreaKind, Status
 
 
@@ -70,6 +71,7 @@ class Region:
     and ``places_per_facility`` the places assumed where a layer gives none.
     ``neighbours`` holds the municipalities around the region (maps draw them as land,
     everything outside every land polygon as water); no model figure depends on them.
+    ``crs`` is the projected CRS of every coordinate.
     """
 
     name: str
@@ -90,8 +92,9 @@ class Region:
     walk_thresholds_m: dict[str, float] = field(default_factory=dict)
     need_share: dict[str, float] = field(default_factory=dict)
     places_per_facility: dict[str, float] = field(default_factory=dict)
-    #: Neighbouring municipalities (name → polygon, EPSG:25833), for map context only.
+    #: Neighbouring municipalities (name → polygon, in ``crs``), for map context only.
     neighbours: dict[str, BaseGeometry] = field(default_factory=dict)
+    crs: str = CRS
 
     @property
     def synthetic(self) -> bool:

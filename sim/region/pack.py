@@ -12,10 +12,18 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+import pyproj
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationError,
+    field_validator,
+    model_validator,
+)
 
 from sim._fs import REGION_NAME
-from sim.domain import Line, Stop, lonlat_to_xy
+from sim.domain import CRS, Line, Stop, lonlat_to_xy
 from sim.errors import InputError
 from sim.region.model import Area, Layer
 from sim.settings import pack_search_path
@@ -38,6 +46,22 @@ class RegionInfo(_Model):
         "the boundary; an import that is off by more than population_tolerance is refused")
     population_tolerance: float = Field(default=0.02, gt=0, lt=1)
     population_source: str = ""
+    crs: str = Field(default="", description="projected CRS of the region (metres); empty: "
+                     "the local UTM zone of the boundary; Norwegian packs use EPSG:25833")
+    estimated: list[str] = Field(default=[], description="values of the pack that were "
+                                 "guessed (e.g. by `region new`), not read in a source")
+
+    @field_validator("crs")
+    @classmethod
+    def _projected(cls, value: str) -> str:
+        if value:
+            try:
+                crs = pyproj.CRS.from_user_input(value)
+            except pyproj.exceptions.CRSError as exc:
+                raise ValueError(f"unknown CRS {value!r} ({exc})") from None
+            if not crs.is_projected:
+                raise ValueError(f"{value!r} is not a projected CRS (metres needed)")
+        return value
 
 
 class PopulationColumn(_Model):
@@ -70,12 +94,26 @@ class LayerSpec(_Model):
 
 
 class Fetch(_Model):
+    """Where ``data fetch`` downloads a region's inputs (the online route)."""
+
     boundary_query: str
     network_type: str = "all"
     population_url: str
     population_note: str = ""
     gtfs_url: str = ""
     gtfs_note: str = ""
+    overpass_url: str = Field(default="https://overpass-api.de/api",
+                              description="Overpass API (osmnx settings.overpass_url)")
+    nominatim_url: str = Field(default="https://nominatim.openstreetmap.org/",
+                               description="Nominatim (osmnx settings.nominatim_url)")
+
+
+class StreetsSpec(_Model):
+    """How the street layers are read (the rules themselves: README *Street rules*)."""
+
+    car_service_roads: bool = Field(
+        default=True, description="cars use highway=service except driveways, parking "
+        "aisles, alleys, emergency access and private ones; false: none (osmnx drive)")
 
 
 class Place(_Model):
@@ -88,7 +126,11 @@ class Place(_Model):
     @property
     def xy(self) -> tuple[float, float]:
         """EPSG:25833 coordinates."""
-        x, y = lonlat_to_xy(self.lon, self.lat)
+        return self.xy_in(CRS)
+
+    def xy_in(self, crs: str) -> tuple[float, float]:
+        """Coordinates in ``crs`` (the region's)."""
+        x, y = lonlat_to_xy(self.lon, self.lat, crs)
         return float(x), float(y)
 
 
@@ -166,10 +208,16 @@ class CapacityFacts(_Model):
 
 
 class Calibration(_Model):
-    """Travel-survey targets of the mode choice (other keys are kept as they are)."""
+    """Travel-survey targets of the mode choice (other keys are kept as they are).
+
+    ``regional = false`` marks targets that are not from a survey of this region (e.g.
+    the national travel survey written by ``region new``): every output then says
+    the mode choice is not calibrated to the region.
+    """
 
     model_config = ConfigDict(extra="allow")
     source: str
+    regional: bool = True
     mode_shares: dict[str, float]
     trips_per_person_day: float = Field(gt=0)
     car_driver_share: float = Field(gt=0, le=1)
@@ -189,13 +237,14 @@ class RegionPack(_Model):
     region: RegionInfo
     inputs: Inputs
     layers: dict[str, LayerSpec] = {}
-    fetch: Fetch
+    fetch: Fetch | None = None
+    streets: StreetsSpec = StreetsSpec()
     osm_tags: dict[str, dict[str, list[str] | bool]] = {}
     areas: list[AreaSpec] = []
     local_centres: list[Place] = []
     stops: list[Place] = []
     lines: list[LineSpec] = []
-    calibration: Calibration
+    calibration: Calibration | None = None
     capacity: dict[str, CapacityFacts] = {}
     external_zones: list[ExternalZone] = []
     jobs: Jobs | None = None
@@ -221,22 +270,22 @@ class RegionPack(_Model):
         """The pack's TOML files (part of the bundle cache key)."""
         return sorted(self.directory.glob("*.toml"))
 
-    def area_objects(self) -> tuple[Area, ...]:
+    def area_objects(self, crs: str = CRS) -> tuple[Area, ...]:
         """Areas as :class:`sim.region.Area`."""
         out = []
         for a in self.areas:
-            x, y = a.xy
+            x, y = a.xy_in(crs)
             out.append(Area(name=a.name, kind=a.kind, x=x, y=y, radius_m=a.radius_m,
                             earliest_year=a.earliest_year, status=a.status, group=a.group))
         return tuple(out)
 
-    def stop_objects(self) -> dict[str, Stop]:
+    def stop_objects(self, crs: str = CRS) -> dict[str, Stop]:
         """Stops as :class:`sim.region.Stop` by name."""
-        return {s.name: Stop(s.name, *s.xy, status=s.status) for s in self.stops}
+        return {s.name: Stop(s.name, *s.xy_in(crs), status=s.status) for s in self.stops}
 
-    def line_objects(self) -> tuple[Line, ...]:
+    def line_objects(self, crs: str = CRS) -> tuple[Line, ...]:
         """Lines with run times (given, or derived from km/speed or straight distance)."""
-        stops = self.stop_objects()
+        stops = self.stop_objects(crs)
         out = []
         for spec in self.lines:
             if spec.run_times_min is not None:
@@ -257,9 +306,9 @@ class RegionPack(_Model):
                             opening_year=spec.opening_year, status=spec.status))
         return tuple(out)
 
-    def external_zone_frame(self) -> pd.DataFrame:
+    def external_zone_frame(self, crs: str = CRS) -> pd.DataFrame:
         """External zones with columns ``name, x, y, trip_share``."""
-        rows = [(z.name, *z.xy, z.trip_share) for z in self.external_zones]
+        rows = [(z.name, *z.xy_in(crs), z.trip_share) for z in self.external_zones]
         return pd.DataFrame(rows, columns=["name", "x", "y", "trip_share"])
 
 
@@ -320,23 +369,27 @@ def load_pack(name: str) -> RegionPack:
     return pack
 
 
-def resolve_inputs(pack: RegionPack, source: Path) -> dict[str, list[Path]]:
-    """The input files of ``pack`` found in ``source``: first complete alternative per input.
+def resolve_inputs(pack: RegionPack, sources: Path | list[Path]) -> dict[str, list[Path]]:
+    """The input files of ``pack``: per input, the first alternative whose files all lie in
+    one of ``sources`` (searched in order, alternative by alternative).
 
     Raises :class:`InputError` when a required input has no complete alternative.
     """
+    dirs = [sources] if isinstance(sources, Path) else list(sources)
     found: dict[str, list[Path]] = {}
     for key in ("boundary", "population", "streets", "schools", "pois", "facilities", "gtfs",
                 "neighbours"):
         alternatives = getattr(pack.inputs, key)
         for alt in alternatives:
             names = [alt] if isinstance(alt, str) else list(alt)
-            paths = [source / n for n in names]
-            if all(p.is_file() for p in paths):
-                found[key] = paths
+            candidates = ([d / n for n in names] for d in dirs)
+            hit = next((paths for paths in candidates if all(p.is_file() for p in paths)), None)
+            if hit is not None:
+                found[key] = hit
                 break
         else:
             if key not in pack.inputs.optional and alternatives:
                 wanted = " | ".join(a if isinstance(a, str) else "+".join(a) for a in alternatives)
-                raise InputError(f"{source}: missing {key} input file (expected one of: {wanted})")
+                where = " or ".join(str(d) for d in dirs) or "(no input directory)"
+                raise InputError(f"{where}: missing {key} input file (expected one of: {wanted})")
     return found

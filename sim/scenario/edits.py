@@ -101,10 +101,10 @@ def streets_for_year(region: Region, scenario: Scenario, year: int) -> Streets:
         mid_x, mid_y = (s.node_x[s.u] + s.node_x[s.v]) / 2, (s.node_y[s.u] + s.node_y[s.v]) / 2
         for i in closed:
             close = scenario.streets.close_link[i]
-            edge = int(nearest_points(mid_x, mid_y, np.array([close.at[0]]),
-                                      np.array([close.at[1]]))[0][0])
             for mode, mask in (("walk", walk), ("bike", bike), ("car", car)):
-                if mode in close.modes:
+                if mode in close.modes and mask.any():  # the nearest edge of that mode
+                    edge = int(nearest_points(mid_x, mid_y, np.array([close.at[0]]),
+                                              np.array([close.at[1]]), mask=mask.copy())[0][0])
                     mask[edge] = False
     links = [scenario.streets.add_link[i] for i in added]
     if not links:
@@ -123,6 +123,7 @@ def streets_for_year(region: Region, scenario: Scenario, year: int) -> Streets:
         walk=np.r_[walk, has["walk"]], bike=np.r_[bike, has["bike"]], car=np.r_[car, has["car"]],
         car_speed_kmh=np.r_[s.car_speed_kmh, [link.car_speed_kmh for link in links]],
         synthetic=np.r_[s.synthetic, np.zeros(len(links), bool)],
+        oneway=np.r_[s.oneway, np.zeros(len(links), bool)],
     )
 
 
