@@ -15,7 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.model.network import Network
-from sim.model.skims import TravelTimes, travel_times_from_network
+from sim.model.skims import Skims, TravelTimes, skims_from_network
 from sim.model.zones import Zones
 from sim.params import ModelParams
 from sim.region.model import Region
@@ -23,8 +23,8 @@ from sim.region.model import Region
 _SIM = Path(__file__).resolve().parents[1]
 
 #: Code that determines the matrices (files and packages); its text is part of the key.
-_CODE = ("model/network.py", "model/skims.py", "model/zones.py", "graph", "domain.py",
-         "params.py", "scenario/edits.py")
+_CODE = ("model/network.py", "model/transit.py", "model/skims.py", "model/zones.py", "graph",
+         "domain.py", "params.py", "scenario/edits.py", "region/external.py")
 
 
 def _code_files() -> list[Path]:
@@ -45,33 +45,37 @@ def matrix_cache_key(region: Region, state: tuple, zones: Zones, params: ModelPa
     for f in fields(streets):
         digest.update(np.ascontiguousarray(getattr(streets, f.name)).tobytes())
     digest.update(region.external_zones.to_csv(index=False).encode())
+    digest.update(region.external_links.to_csv(index=False).encode())
     digest.update(repr(state).encode())
     digest.update(zones.x.tobytes() + zones.y.tobytes() + "|".join(zones.kind).encode())
-    params_json = params.model_dump_json(exclude={"asc_bike", "asc_pt", "asc_car_driver",
-                                                  "asc_car_passenger", "destination_theta"})
+    params_json = params.model_dump_json(exclude={
+        "asc_bike", "asc_pt", "asc_car", "destination_theta", "purposes", "beta_cost_per_nok",
+        "car_cost_nok_per_km", "pt_fare_nok", "peak_trip_share"})
     digest.update(params_json.encode())
     return digest.hexdigest()
 
 
-def travel_times_cached(
+def skims_cached(
     network: Network, zones: Zones, params: ModelParams, key: str, cache: Path | None
-) -> TravelTimes:
-    """:func:`travel_times_from_network`, stored as ``<cache>/matrices/<key>.npz``.
+) -> Skims:
+    """:func:`skims_from_network`, stored as ``<cache>/matrices/<key>.npz``.
 
     A cached file is used only when its key (see :func:`matrix_cache_key`) matches, so a
     change of code, inputs, network state, zones or parameters recomputes.
     """
     path = None if cache is None else cache / "matrices" / f"{key}.npz"
+    names = [f.name for f in fields(TravelTimes)]
     if path is not None and path.is_file():
         with np.load(path, allow_pickle=False) as data:
-            return TravelTimes(**{f.name: data[f.name] if data[f.name].ndim else
-                                  data[f.name].item() for f in fields(TravelTimes)})
-    tt = travel_times_from_network(network, zones.x, zones.y, zones.kind, params)
+            return Skims(**{period: TravelTimes(**{
+                name: data[f"{period}.{name}"] if data[f"{period}.{name}"].ndim else
+                data[f"{period}.{name}"].item() for name in names})
+                for period in ("peak", "offpeak")})
+    skims = skims_from_network(network, zones.x, zones.y, zones.kind, params)
     if path is not None:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f".{path.stem}.{os.getpid()}.npz")
-        np.savez(tmp, **{f.name: getattr(tt, f.name) for f in fields(TravelTimes)})
+        np.savez(tmp, **{f"{period}.{name}": getattr(skims.period(period), name)
+                         for period in ("peak", "offpeak") for name in names})
         tmp.replace(path)
-    return tt
-
-
+    return skims

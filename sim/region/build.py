@@ -16,6 +16,8 @@ import numpy as np
 import pandas as pd
 from shapely.geometry.base import BaseGeometry
 
+from sim.domain import Line, Stop, Streets
+from sim.params import ModelParams
 from sim.readers.facilities import (
     empty_facilities,
     facilities_from_features,
@@ -27,6 +29,7 @@ from sim.readers.facilities import (
 from sim.readers.gtfs import lines_near
 from sim.readers.layers import boundary_from_file, cells_from_population, read_layer
 from sim.readers.osm import graph_from_osm, streets_from_graph
+from sim.region.external import check_stops_linked, external_from_pack
 from sim.region.lattice import lattice_from_cells
 from sim.region.model import Layer, Region
 from sim.region.pack import RegionPack
@@ -136,6 +139,20 @@ def _transit(
     return {**stops, **gtfs_stops}, (*lines, *gtfs_lines), {"lines.gtfs": layer}
 
 
+def _external(
+    pack: RegionPack, files: dict[str, list[Path]], stops: dict[str, Stop],
+    lines: tuple[Line, ...], streets: Streets,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Layer]]:
+    """External zones and their links (:mod:`sim.region.external`); every stop of every
+    line must be linked to the streets or to a zone door (else :class:`InputError`)."""
+    log.info("%s: external zones", pack.region.name)
+    zones, links, layers = external_from_pack(pack, files, stops)
+    defaults = ModelParams()
+    radius = pack.external.walk_radius_m if pack.external else defaults.external_stop_radius_m
+    check_stops_linked(lines, stops, streets, links, defaults.stop_snap_max_m, radius)
+    return zones, links, layers
+
+
 def build_region(pack: RegionPack, files: dict[str, list[Path]]) -> tuple[Region, dict]:
     """Build a :class:`Region` and its info dict from a pack and resolved input files."""
     t0 = time.perf_counter()
@@ -162,12 +179,14 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]]) -> tuple[Region
     layers.setdefault("calibration", Layer(status="real", source=pack.calibration.source))
     stops, lines, transit_layers = _transit(pack, files, boundary)
     layers.update(transit_layers)
+    external, external_links, external_layers = _external(pack, files, stops, lines, streets)
+    layers.update(external_layers)
     region = Region(
         name=pack.region.name, streets=streets, cells=cells.reset_index(drop=True),
         cell_size_m=cell_size, areas=pack.area_objects(), stops=stops,
         lines=lines, facilities=facilities, boundary=boundary, layers=layers,
         base_year=pack.region.base_year, calibration=pack.calibration.model_dump(),
-        external_zones=pack.external_zone_frame(),
+        external_zones=external, external_links=external_links,
         inputs={k: ", ".join(p.name for p in v) for k, v in files.items()},
         seed=pack.region.seed, walk_thresholds_m=dict(pack.walk_thresholds_m),
         need_share={k: c.in_need / c.residents for k, c in pack.capacity.items()},

@@ -11,8 +11,9 @@ import difflib
 import itertools
 import tomllib
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
+import pandas as pd
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -205,6 +206,66 @@ class NewFacility(_Strict):
         return value
 
 
+class CarCost(_Strict):
+    """``[[policy.car_cost]]``: car running cost per km from a year (fuel, wear, taxes)."""
+
+    from_year: Year
+    nok_per_km: NonNegative
+
+
+class PtFare(_Strict):
+    """``[[policy.pt_fare]]``: average public transport fare per trip from a year."""
+
+    from_year: Year
+    nok: NonNegative
+
+
+class CarSpeed(_Strict):
+    """``[[policy.speed]]``: car speed factors (share of the speed limit) from a year,
+    e.g. lower limits or more congestion; a factor left out keeps its value."""
+
+    from_year: Year
+    factor_peak: Annotated[float, Field(gt=0, le=1)] | None = None
+    factor_offpeak: Annotated[float, Field(gt=0, le=1)] | None = None
+
+
+class Toll(_Strict):
+    """``[[policy.toll]]``: a charge on car trips crossing a named cordon from a year.
+
+    The cordon is an area of the region (its circle) or an external area (e.g.
+    ``"Oslo"``: trips between the region and Oslo). ``charged = "both"`` charges every
+    crossing trip, ``"inbound"`` only trips into the cordon (half of the crossings of
+    the day's trips, on average). A later entry for the same cordon replaces it (``nok =
+    0`` removes it).
+    """
+
+    cordon: str
+    nok: NonNegative
+    from_year: Year
+    charged: Literal["both", "inbound"] = "both"
+
+
+class ParkingCharge(_Strict):
+    """``[[policy.parking]]``: the parking charge at destinations in an area (a region
+    area or an external area) from a year; it replaces the charge by zone kind."""
+
+    area: str
+    nok: NonNegative
+    from_year: Year
+
+
+class Policy(_Strict):
+    """``[policy]``: measures that change over time, each from a year. A year uses the
+    latest entry in force; years before the first entry use the ``[model]`` values.
+    The reference year of nullvekst uses its own year's policy."""
+
+    car_cost: list[CarCost] = []
+    pt_fare: list[PtFare] = []
+    speed: list[CarSpeed] = []
+    toll: list[Toll] = []
+    parking: list[ParkingCharge] = []
+
+
 #: The 90 % rule: share of growth in priority areas and stations (kommuneplanens
 #: samfunnsdel 2021–2040, facts §1).
 PLACEMENT_TARGET = 0.9
@@ -251,6 +312,7 @@ class Scenario(_Strict):
     streets: Streets = Streets()
     facilities: list[NewFacility] = []
     goals: Goals = Goals()
+    policy: Policy = Policy()
     model: ModelParams = ModelParams()
 
     @model_validator(mode="after")
@@ -294,6 +356,11 @@ class Scenario(_Strict):
                   if not isinstance(s, str)]
         for i, cut in enumerate(self.transit.remove_stop):
             _check_name(path, f"transit.remove_stop[{i}].stop", cut.stop, stops, "stop")
+        places = areas + sorted(set(region.external_zones.get("area", pd.Series()).dropna()))
+        for i, toll in enumerate(self.policy.toll):
+            _check_name(path, f"policy.toll[{i}].cordon", toll.cordon, places, "cordon")
+        for i, charge in enumerate(self.policy.parking):
+            _check_name(path, f"policy.parking[{i}].area", charge.area, places, "area")
 
 
 def _check_name(path: Path, field: str, name: str, valid: list[str], what: str) -> None:
