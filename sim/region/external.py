@@ -26,13 +26,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import shapely
+from pyproj import Transformer
 from shapely.geometry.base import BaseGeometry
 
-from sim.domain import Line, Stop, Streets
+from sim.domain import CRS, Line, Stop, Streets
 from sim.errors import InputError
 from sim.graph import Graph, many_to_many, nearest_points
 from sim.readers.layers import cells_from_population, read_layer
-from sim.readers.osm import graph_from_osm, streets_from_graph
+from sim.readers.osm_box import streets_in_box
 from sim.region.model import EXTERNAL_LINK_COLUMNS, EXTERNAL_ZONE_COLUMNS, Layer
 from sim.region.pack import ExternalArea, ExternalSpec, RegionPack
 from sim.region.proxies import weighted_kmeans
@@ -169,6 +170,25 @@ def onward_links(
     return pd.DataFrame(rows, columns=list(EXTERNAL_LINK_COLUMNS))
 
 
+_TO_LONLAT = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
+
+
+def _link_box(zones: pd.DataFrame, stops: dict[str, Stop],
+              radius_m: float) -> tuple[float, float, float, float]:
+    """Lon/lat box around every zone door and stop that may be linked on foot."""
+    sx = np.array([s.x for s in stops.values()])
+    sy = np.array([s.y for s in stops.values()])
+    zx, zy = zones.x.to_numpy(float), zones.y.to_numpy(float)
+    near = np.hypot(zx[:, None] - sx[None, :], zy[:, None] - sy[None, :]) <= radius_m
+    x = np.r_[zx[near.any(axis=1)], sx[near.any(axis=0)]]
+    y = np.r_[zy[near.any(axis=1)], sy[near.any(axis=0)]]
+    if not x.size:
+        return (0.0, 0.0, 0.0, 0.0)
+    lon, lat = _TO_LONLAT.transform([x.min() - radius_m, x.max() + radius_m],
+                                    [y.min() - radius_m, y.max() + radius_m])
+    return float(lon[0]), float(lat[0]), float(lon[1]), float(lat[1])
+
+
 def external_from_pack(
     pack: RegionPack, files: dict[str, list[Path]], stops: dict[str, Stop]
 ) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Layer]]:
@@ -192,7 +212,8 @@ def external_from_pack(
     streets = None
     if spec.streets:
         log.info("external zones: reading streets at the far end")
-        streets = streets_from_graph(graph_from_osm(files[f"external.{spec.streets}"]))
+        box = _link_box(zones, stops, spec.walk_radius_m)
+        streets = streets_in_box(files[f"external.{spec.streets}"][0], box)
     walks = walk_links(zones, stops, spec.walk_radius_m, spec.walk_detour, streets, spec)
     links = pd.concat([walks, onward_links(zones, spec.areas, stops)], ignore_index=True)
     return zones, links, _layers(spec, zones, walks)

@@ -1,0 +1,78 @@
+"""Street segments of an OpenStreetMap extract inside a box, read fast with pyosmium.
+
+For walking distances over a few kilometres at the far end of a line (e.g. from Oslo
+stops to zone doors) the whole osmnx pipeline of :mod:`sim.readers.osm` is not needed:
+this reads only the highway ways with a node inside a lon/lat box, keeps every segment
+between consecutive nodes (no simplification), and decides walk/bike/car permissions
+with the same rules (:func:`sim.readers.osm.edge_modes`).
+"""
+
+from __future__ import annotations
+
+from itertools import pairwise
+from pathlib import Path
+
+import numpy as np
+import osmium
+
+from sim.domain import Streets, lonlat_to_xy
+from sim.errors import InputError
+from sim.readers.osm import EXCLUDED_HIGHWAYS, MIN_EDGE_LENGTH_M, car_speed_kmh, edge_modes
+
+
+def streets_in_box(path: Path | str, box: tuple[float, float, float, float]) -> Streets:
+    """Street segments (EPSG:25833) of the highway ways of ``path`` that have a node
+    inside ``box`` = ``(lon_min, lat_min, lon_max, lat_max)``; empty when none does.
+
+    Raises :class:`InputError` for a missing or unreadable file.
+    """
+    path = Path(path)
+    if not path.is_file():
+        raise InputError(f"{path}: file not found (expected an OSM extract)")
+    lon0, lat0, lon1, lat1 = box
+    index: dict[int, int] = {}
+    lon: list[float] = []
+    lat: list[float] = []
+    u: list[int] = []
+    v: list[int] = []
+    modes: list[tuple[bool, bool, bool, float]] = []
+    try:
+        processor = osmium.FileProcessor(str(path), osmium.osm.NODE | osmium.osm.WAY)
+        for way in processor.with_locations():
+            if not isinstance(way, osmium.osm.Way):
+                continue
+            highway = way.tags.get("highway")
+            if highway is None or highway in EXCLUDED_HIGHWAYS:
+                continue
+            nodes = [(n.ref, n.location.lon, n.location.lat) for n in way.nodes
+                     if n.location.valid()]
+            if not any(lon0 <= x <= lon1 and lat0 <= y <= lat1 for _, x, y in nodes):
+                continue
+            tags = {t.k: t.v for t in way.tags}
+            walk, bike, car = edge_modes(tags)
+            speed = car_speed_kmh(highway, tags.get("maxspeed"))
+            ids = []
+            for ref, x, y in nodes:
+                if ref not in index:
+                    index[ref] = len(lon)
+                    lon.append(x)
+                    lat.append(y)
+                ids.append(index[ref])
+            for a, b in pairwise(ids):
+                if a != b:
+                    u.append(a)
+                    v.append(b)
+                    modes.append((walk, bike, car, speed))
+    except (RuntimeError, osmium.InvalidLocationError, ValueError) as exc:
+        msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+        raise InputError(f"{path}: not a readable OSM file ({msg})") from None
+    px, py = lonlat_to_xy(np.asarray(lon, float), np.asarray(lat, float))
+    x, y = np.asarray(px, float), np.asarray(py, float)
+    ua, va = np.asarray(u, np.int64), np.asarray(v, np.int64)
+    flags = np.asarray(modes, float).reshape(-1, 4)
+    return Streets(
+        node_x=x, node_y=y, u=ua, v=va,
+        length_m=np.maximum(np.hypot(x[ua] - x[va], y[ua] - y[va]), MIN_EDGE_LENGTH_M),
+        walk=flags[:, 0] > 0, bike=flags[:, 1] > 0, car=flags[:, 2] > 0,
+        car_speed_kmh=flags[:, 3], synthetic=np.zeros(ua.size, bool),
+    )
