@@ -46,17 +46,17 @@ def streets_in_box(path: Path | str, box: tuple[float, float, float, float]) -> 
                 continue
             nodes = [(n.ref, n.location.lon, n.location.lat) for n in way.nodes
                      if n.location.valid()]
-            if not any(lon0 <= x <= lon1 and lat0 <= y <= lat1 for _, x, y in nodes):
+            if not any(lon0 <= a <= lon1 and lat0 <= b <= lat1 for _, a, b in nodes):
                 continue
             tags = {t.k: t.v for t in way.tags}
             walk, bike, car = edge_modes(tags)
             speed = car_speed_kmh(highway, tags.get("maxspeed"))
             ids = []
-            for ref, x, y in nodes:
+            for ref, node_lon, node_lat in nodes:
                 if ref not in index:
                     index[ref] = len(lon)
-                    lon.append(x)
-                    lat.append(y)
+                    lon.append(node_lon)
+                    lat.append(node_lat)
                 ids.append(index[ref])
             for a, b in pairwise(ids):
                 if a != b:
