@@ -213,3 +213,23 @@ def test_targets_from_region(demo_region) -> None:
     assert sum(t.modes.values()) == pytest.approx(1.0)
     assert t.modes["car"] == pytest.approx(0.57 + 0.01 / 4)
     assert t.groups == {"inside": 0.8, "storby": 0.2} and t.short == 0.5
+
+
+def test_policy_charges_by_place(case, demo_region) -> None:
+    """A toll at a cordon is paid by car trips crossing it; parking by area replaces the
+    charge by kind at the area's destinations only."""
+    from sim.model.policy import inside_place, policy_charges
+    from sim.scenario.edits import YearPolicy
+
+    size = case.scenario.model.zone_size_m
+    policy = YearPolicy(tolls={"Storby": 20.0, "Sentrum": 10.0}, parking={"Sentrum": 80.0})
+    parking, toll = policy_charges(demo_region, case.zones, policy, size)
+    n = case.zones.n
+    sentrum = inside_place(demo_region, case.zones, "Sentrum", size)
+    assert sentrum[:n].any() and not sentrum[n:].any()
+    assert (parking[sentrum] == 80).all() and np.isnan(parking[~sentrum]).all()
+    outside = ~sentrum[:n]
+    assert (toll[np.ix_(outside, np.flatnonzero(outside))] == 0).all()  # no cordon crossed
+    assert (toll[outside, n] == 20).all()  # to Storby: its cordon only
+    assert (toll[sentrum[:n], n] == 30).all()  # out of Sentrum and into Storby
+    assert policy_charges(demo_region, case.zones, YearPolicy({}, {}), size) == (None, None)
