@@ -114,6 +114,8 @@ class DemandPart(_Part):
     zone_size_m: float
     pt_transfers: dict[str, float] = {}
     pt_wait_by_period: dict[str, float | None] = {}
+    pt_minutes_per_trip: dict[str, float | None] = {}
+    trip_rate: dict[str, Any] = {}
     destination_shares: dict[str, float] = {}
     share_under_5km: float | None = None
     mean_car_trip_km: float | None = None
@@ -293,15 +295,33 @@ def year_policy(sim: Simulation, year: int) -> dict[str, Any]:
             "parking_nok": policy.parking}
 
 
+def _per_pt_trip(sim: Simulation, minutes: np.ndarray) -> float | None:
+    """Mean of a public transport matrix over the final year's PT trips."""
+    trips = np.nan_to_num(sim.final.demand.pt_od)
+    return float((trips * np.nan_to_num(minutes)).sum() / trips.sum()) if trips.sum() else None
+
+
 def _pt_wait_by_period(sim: Simulation) -> dict[str, float | None]:
     """Mean wait per public transport trip of the final year, by period (minutes)."""
-    final = sim.final
-    trips = np.nan_to_num(final.demand.pt_od)
-    out: dict[str, float | None] = {}
-    for period in ("peak", "offpeak"):
-        wait = np.nan_to_num(final.skims.period(period).pt_wait_min)
-        out[period] = float((trips * wait).sum() / trips.sum()) if trips.sum() > 0 else None
-    return out
+    return {period: _per_pt_trip(sim, sim.final.skims.period(period).pt_wait_min)
+            for period in ("peak", "offpeak")}
+
+
+def _trip_rate(sim: Simulation) -> dict[str, Any]:
+    """Who makes the trips: the survey's rate for ages 13+ and the share under 13."""
+    inputs = sim.final.demand_inputs
+    cal = sim.region.calibration
+    return {"trips_per_person_13_plus": inputs.trips_per_person,
+            "under_13_share": 1.0 - inputs.trip_maker_share,
+            "trips_per_resident": inputs.trips_per_person * inputs.trip_maker_share,
+            "source": cal.get("under_13_source", "")}
+
+
+def _pt_minutes(sim: Simulation) -> dict[str, float | None]:
+    """Walking, waiting and in-vehicle minutes of the mean PT trip (periods weighted)."""
+    tt = sim.final.skims.combined(sim.final.params.peak_trip_share)
+    return {"walk": _per_pt_trip(sim, tt.pt_walk_min), "wait": _per_pt_trip(sim, tt.pt_wait_min),
+            "in_vehicle": _per_pt_trip(sim, tt.pt_ivt_min)}
 
 
 def _demand(sim: Simulation) -> dict[str, Any]:
@@ -321,6 +341,8 @@ def _demand(sim: Simulation) -> dict[str, Any]:
         "zone_size_m": sim.scenario.model.zone_size_m,
         "pt_transfers": sim.transfers,
         "pt_wait_by_period": _pt_wait_by_period(sim),
+        "pt_minutes_per_trip": _pt_minutes(sim),
+        "trip_rate": _trip_rate(sim),
         "destination_shares": demand.destination_shares,
         "share_under_5km": demand.share_under_5km,
         "mean_car_trip_km": demand.mean_car_trip_km,
