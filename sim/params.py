@@ -135,10 +135,10 @@ class ModelParams(_Params):
                                       "30 km/h zones) [E]")
     # --- generalised cost --------------------------------------------------------------
     beta_cost_per_nok: Negative = _f(
-        -0.035, "utility per NOK; time coefficients follow from each purpose's values of "
+        -0.022, "utility per NOK; time coefficients follow from each purpose's values of "
         "time (facts §6). Its size (the model's sensitivity) is set so that the Bærum base "
-        "year's elasticities lie in the published ranges: PT trips to in-vehicle time -0.4, "
-        "car-km to running cost -0.3 [E]")
+        "year's elasticities lie in the published ranges: PT trips to in-vehicle time -0.41, "
+        "car-km to running cost -0.32 [E]")
     walk_weight: Positive = _f(1.75, "weight of walking time; walking and waiting weighted "
                                "1.5–2× (facts §6)")
     wait_weight: Positive = _f(1.75, "weight of waiting time (facts §6)")
@@ -160,9 +160,9 @@ class ModelParams(_Params):
     boarding_penalty_min: NonNegative = _f(5.0, "minutes per boarding; 5–10 per transfer "
                                            "(facts §6)")
     car_cost_nok_per_km: NonNegative = _f(
-        1.5, "car running cost as drivers perceive it: energy about 1 NOK/km (petrol about "
-        "1.4, electric about 0.3, about a third of Bærum's cars electric) and wear 0.5 [E]; "
-        "tolls and parking are charged separately ([policy], parking_nok)")
+        1.2, "car running cost as drivers perceive it: energy about 0.9 NOK/km (petrol about "
+        "1.4, electric about 0.3, a mixed fleet) and wear 0.3 [E]; tolls and parking are "
+        "charged separately ([policy], parking_nok)")
     car_speed_factor_peak: Factor = _f(
         0.7, "car speed in the rush hours as a share of the speed limit (facts §6: "
         "congestion factor) [E]")
@@ -182,8 +182,8 @@ class ModelParams(_Params):
     asc_pt: Finite | None = _f(None, "constant of public transport; None: calibrated")
     asc_car: Finite | None = _f(None, "constant of car (driver and passenger); None: "
                                 "calibrated")
-    destination_theta: Factor = _f(0.7, "logsum scale of destination choice (mode choice "
-                                   "nested below destinations, 0.5-0.8 is usual) [E]")
+    destination_theta: Factor = _f(0.5, "logsum scale of destination choice (mode choice "
+                                   "nested below destinations; 0.3-0.8 is usual) [E]")
 
     @field_validator("car_terminal_min", "parking_nok", mode="before")
     @classmethod

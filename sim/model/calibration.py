@@ -3,7 +3,7 @@
 The constants are fitted on the base year (its own policy) so that the model reproduces
 every target the region gives: the four mode shares, mode shares of purposes with a
 source (e.g. school, escort), the split of destinations into inside / Oslo / elsewhere
-and the share of trips under 5 km (through the destination utility per km). The car
+and the share of trips under 5 km (through the destination utility per log-km). The car
 passenger share is a fixed share of car trips, so the passenger/driver ratio is the
 survey's by construction. Elasticities are then checked against published ranges (the
 region's, else :data:`ELASTICITY_RANGES`).
@@ -90,13 +90,13 @@ class _Fit:
     asc: dict[str, float]
     purpose: dict[str, dict[str, float]]
     group: dict[str, float]
-    per_km: float = -0.1
+    per_log_km: float = -1.0
     last: tuple[float, float] | None = None
     errors: dict[str, float] = field(default_factory=dict)
 
     def constants(self) -> Constants:
         return Constants(dict(self.asc), {k: dict(v) for k, v in self.purpose.items()},
-                         dict(self.group), self.per_km)
+                         dict(self.group), self.per_log_km)
 
 
 def _update_modes(fit: _Fit, t: Totals, targets: Targets, fixed: set[str]) -> None:
@@ -131,12 +131,12 @@ def _update_destinations(fit: _Fit, t: Totals, targets: Targets) -> None:
         fit.errors["destinations"] = max(abs(share[g] - targets.groups[g]) for g in share)
     if targets.short is not None:
         gap = _logit(t.short / t.total) - _logit(targets.short)
-        x = fit.per_km
+        x = fit.per_log_km
         slope = -1.0 if fit.last is None or fit.last[0] == x else (gap - fit.last[1]) / (
             x - fit.last[0])
         step = -gap / slope if slope < 0 else 0.05 * gap
         fit.last = (x, gap)
-        fit.per_km = x + float(np.clip(step, -0.1, 0.1))
+        fit.per_log_km = x + float(np.clip(step, -0.5, 0.5))
         fit.errors["short"] = abs(t.short / t.total - targets.short)
 
 
@@ -154,7 +154,7 @@ def calibrate_constants(
     Each round moves the mode constants by ``ln(target / modelled)`` (walk fixed at 0;
     ``fixed`` constants are kept), the purpose offsets the same way against the
     purpose's other modes, the destination group constants against ``inside``, and the
-    destination utility per km by a secant step on the short-trip share; until every
+    destination utility per log-km by a secant step on the short-trip share; until every
     share is within ``tolerance``. Deterministic. Returns the constants and the fit.
     """
     fixed = fixed or {}
@@ -162,7 +162,7 @@ def calibrate_constants(
     fit = _Fit(asc={m: fixed.get(m, 0.0) for m in ("bike", "pt", "car")},
                purpose={k: dict.fromkeys(v, 0.0) for k, v in targets.purposes.items()},
                group=dict.fromkeys(groups, 0.0),
-               per_km=-0.1 if targets.short is not None else 0.0)
+               per_log_km=-1.0 if targets.short is not None else 0.0)
     prep = prepare(tt, inputs, p)
     iteration, error = 0, math.inf
     while iteration < max_iterations:

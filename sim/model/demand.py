@@ -4,13 +4,15 @@ Residents aged 13 and over (the travel survey's population; the region states th
 share under 13) make ``trips_per_person`` trips a day, split by purpose (work, school,
 shopping/service, leisure, escort, other). Each trip chooses a destination among the
 region's zones and the external zones (Oslo's, Asker, the rest of Akershus) by a logit
-over the purpose's attraction, the mode-choice logsum, a distance term and a constant
-per destination group (inside, oslo, elsewhere); then a mode among walk, bike, public
-transport and car by a multinomial logit with purpose-specific time coefficients
-(values of time) and constants. A car trip is made as a passenger with the survey's
-share of car trips (by purpose when given), so passengers move with drivers: the car
-alternative carries the cost per person (the car's cost shared by its occupants).
-The constants are calibrated to the survey (:mod:`sim.model.calibration`).
+over the purpose's attraction, the mode-choice logsum, a term in the logarithm of the
+road distance (a power decay, so long trips keep their share instead of vanishing
+exponentially) and a constant per destination group (inside, oslo, elsewhere); then a
+mode among walk, bike, public transport and car by a multinomial logit with
+purpose-specific time coefficients (values of time) and constants. A car trip is made
+as a passenger with the survey's share of car trips (by purpose when given), so
+passengers move with drivers: the car alternative carries the cost per person (the
+car's cost shared by its occupants). The constants are calibrated to the survey
+(:mod:`sim.model.calibration`).
 """
 
 from __future__ import annotations
@@ -38,6 +40,9 @@ INSIDE = "inside"
 
 #: Short-trip threshold of the trip length target (km).
 SHORT_TRIP_KM = 5.0
+
+#: Distances below this count as this in the destination utility's log-distance term (km).
+MIN_KM = 0.5
 
 
 @dataclass(frozen=True)
@@ -73,17 +78,18 @@ class DemandInputs:
 @dataclass(frozen=True)
 class Constants:
     """Calibrated constants: ``asc`` by mode (walk = 0), offsets by purpose and mode,
-    destination group constants (``inside`` = 0) and the destination utility per km."""
+    destination group constants (``inside`` = 0) and the destination utility per unit of
+    the logarithm of the road distance (``per_log_km``: a power decay with distance)."""
 
     asc: dict[str, float]
     purpose: dict[str, dict[str, float]] = field(default_factory=dict)
     group: dict[str, float] = field(default_factory=dict)
-    per_km: float = 0.0
+    per_log_km: float = 0.0
 
     def to_dict(self) -> dict:
         """As plain data (for the summary)."""
         return {"asc": dict(self.asc), "purpose": {k: dict(v) for k, v in self.purpose.items()},
-                "group": dict(self.group), "per_km": self.per_km}
+                "group": dict(self.group), "per_log_km": self.per_log_km}
 
 
 @dataclass(frozen=True)
@@ -206,7 +212,7 @@ def prepare(tt: TravelTimes, inputs: DemandInputs, p: ModelParams) -> Prepared:
 def purpose_flows(prep: Prepared, c: Constants) -> Iterator[PurposeFlows]:
     """Destination and mode choice of every purpose, one purpose at a time."""
     group_u = np.array([c.group.get(g, 0.0) for g in prep.groups])
-    distance = c.per_km * prep.km + group_u[None, :]
+    distance = c.per_log_km * np.log(np.maximum(prep.km, MIN_KM)) + group_u[None, :]
     for name, base, log_size, produced, ps in prep.purposes:
         off = c.purpose.get(name, {})
         const = np.array([off.get(m, 0.0) + (c.asc[m] if m != "walk" else 0.0)
