@@ -120,31 +120,13 @@ def test_policy_applies_from_its_year(demo_scenario_text) -> None:
     """Prices apply from their year on; a later entry overrides; tolls and parking by place."""
     from sim.scenario.edits import params_for_year, policy_for_year
 
-    text = demo_scenario_text.replace("[goals]", """[[policy.car_cost]]
-from_year = 2030
-nok_per_km = 3.0
-[[policy.car_cost]]
-from_year = 2035
-nok_per_km = 4.0
-[[policy.pt_fare]]
-from_year = 2030
-nok = 0
-[[policy.speed]]
-from_year = 2030
-factor_peak = 0.5
-[[policy.toll]]
-cordon = "Storby"
-nok = 20
-from_year = 2030
-charged = "inbound"
-[[policy.toll]]
-cordon = "Storby"
-nok = 0
-from_year = 2038
-[[policy.parking]]
-area = "Sentrum"
-nok = 80
-from_year = 2032
+    text = demo_scenario_text.replace("[goals]", """[policy]
+car_cost = [{ from_year = 2030, nok_per_km = 3.0 }, { from_year = 2035, nok_per_km = 4.0 }]
+pt_fare = [{ from_year = 2030, nok = 0 }]
+speed = [{ from_year = 2030, factor_peak = 0.5 }]
+toll = [{ cordon = "Storby", nok = 20, from_year = 2030, charged = "inbound" },
+        { cordon = "Storby", nok = 0, from_year = 2038 }]
+parking = [{ area = "Sentrum", nok = 80, from_year = 2032 }]
 
 [goals]""")
     scenario = scenario_from_text(text, Path("x.toml"))
