@@ -6,7 +6,9 @@ record times only; the issues' budgets are checked by reading the medians:
 * all everyday functions for all ~1,080 populated cells after the bundle is loaded
   (budget 2 s);
 * public transport matrices between all populated cells, ~1,080 × ~1,080 (budget 60 s);
-* a full Bærum run with four stages to 2040 after the bundle exists (budget 3 min).
+* a full Bærum run with four stages to 2040 after the bundle exists (budget 30 s on 2
+  cores): calibration to every survey target, peak and off-peak skims of two network
+  states, five years of access and demand, the elasticity checks and the line loads.
 
 Skipped when the shared data directory is absent.
 """
@@ -78,5 +80,7 @@ def test_full_run_four_stages_baerum(benchmark, baerum) -> None:
     region, plan = baerum
     assert len(plan.scenario.target_years) == 3  # + base year + reference year
     benchmark.group = "pipeline: Bærum"
+    benchmark.extra_info["budget_s"] = 30.0
     sim = benchmark.pedantic(simulate, args=(region, plan), rounds=1, warmup_rounds=0)
     assert sim.goals.placement.passed
+    assert sim.calibration["converged"]

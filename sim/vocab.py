@@ -40,6 +40,10 @@ StreetMode = Literal["walk", "bike", "car"]
 AreaKind = Literal["growth_area", "station", "other"]
 AREA_KINDS: tuple[str, ...] = ("growth_area", "station", "other")
 
+#: Time periods of the public transport timetable and car speeds: rush hours and the rest.
+Period = Literal["peak", "offpeak"]
+PERIODS: tuple[Period, ...] = ("peak", "offpeak")
+
 #: Alternatives of the mode choice; ``car`` in summaries is driver plus passenger.
 TRAVEL_MODES: tuple[str, ...] = ("walk", "bike", "pt", "car_driver", "car_passenger")
 SUMMARY_MODES: tuple[str, ...] = ("walk", "bike", "pt", "car")

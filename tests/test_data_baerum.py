@@ -11,6 +11,7 @@ import pytest
 from sim.cli import main
 from sim.errors import InputError
 from sim.region.lattice import walk_components as component_labels
+from sim.region.model import EXTERNAL_ZONE_COLUMNS
 
 PRIORITY_GROWTH = ["Sandvika", "Fornebu", "Lysaker", "Bekkestua", "Høvik"]
 PRIORITY_STATIONS = ["Østerås", "Eiksmarka", "Haslum", "Gjettum", "Stabekk", "Kolsås",
@@ -99,8 +100,27 @@ def test_loaded_region(baerum_env):
         assert all(stop in region.stops for stop in line.stops)
         assert all(t > 0 for t in line.run_times_min)
     assert {"Majorstuen", "Skøyen", "Oslo S"} <= set(region.stops)
-    assert list(region.external_zones.columns) == ["name", "x", "y", "trip_share"]
-    assert region.external_zones["trip_share"].iloc[0] == 0.2
+    ext = region.external_zones
+    assert list(ext.columns) == list(EXTERNAL_ZONE_COLUMNS)
+    # real places: Oslo's grid in station catchments and k-means zones, Asker, Akershus
+    by_area = ext.groupby("area").population.sum()
+    assert by_area["Oslo"] == pytest.approx(707_339, rel=0.02)  # SSB grid, PROVENANCE.md
+    assert 20 <= (ext.area == "Oslo").sum() <= 40
+    assert set(ext.group) == {"oslo", "elsewhere"}
+    assert {"Oslo: Majorstuen", "Oslo: Skøyen", "Oslo: Oslo S", "Asker: Asker"} <= set(ext.name)
+    majorstuen = ext.set_index("name").loc["Oslo: Majorstuen"]
+    stop = region.stops["Majorstuen"]
+    assert ((majorstuen.x - stop.x) ** 2 + (majorstuen.y - stop.y) ** 2) ** 0.5 < 1000
+    links = region.external_links
+    walk = links[links.kind == "walk"]
+    real = walk[walk.status == "real"]
+    assert {"Majorstuen", "Oslo S"} <= set(real.stop)  # oslo_east.osm.pbf covers them
+    assert (walk.metres >= 1).all() and set(walk.status) == {"real", "synthetic"}
+    assert set(links[links.kind == "onward"].stop) == {"Oslo S", "Majorstuen", "Skøyen", "Asker"}
+    assert region.calibration["destination_shares"] == {"inside": 0.6, "oslo": 0.2,
+                                                        "elsewhere": 0.2}
+    assert {int(k): v for k, v in region.calibration["population_by_year"].items()} == {
+        2019: 127732, 2023: 129874}
     assert region.calibration["mode_shares"] == {"car": 0.57, "walk": 0.20, "pt": 0.18,
                                                  "bike": 0.04}
     assert region.base_year == 2023

@@ -15,7 +15,9 @@ from sim.cli import main
 from sim.settings import NETWORK_DATA_DIR
 
 SOURCES = ["baerum_boundary_2024.geojson", "ssb_pop250m_2023_akershus.gpkg",
-           "fornebu_lysaker_2026-03.osm.bz2", "baerum_schools_2023_geocoded.geojson"]
+           "fornebu_lysaker_2026-03.osm.bz2", "baerum_schools_2023_geocoded.geojson",
+           # the external zones' inputs (Oslo's grid and streets, the municipalities)
+           "ssb_pop250m_2023_oslo.gpkg", "kommuner_2024_S.geojson", "oslo_east.osm.pbf"]
 
 
 @pytest.fixture

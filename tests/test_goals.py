@@ -54,7 +54,7 @@ def test_nullvekst_change_and_green_share_by_hand() -> None:
     assert goal.value == pytest.approx(0.1) and not goal.passed
     assert goal.stages[0].trip_growth == 20
     assert goal.growth_share_walk_bike_pt == pytest.approx(15 / 20)
-    assert "uses base-year (2023) residents" in goal.note
+    assert "base-year (2023) residents and jobs scaled" in goal.note
     flat = nullvekst_goal(ref, [_demand(2040, 1000.0, ref.trips)], base_year=2019)
     assert flat.passed and flat.value == 0.0 and flat.growth_share_walk_bike_pt is None
     assert flat.note == ""

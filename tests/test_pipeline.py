@@ -152,7 +152,7 @@ def test_matrix_cache_cold_and_warm_identical(tmp_path, monkeypatch, demo_region
     from dataclasses import fields
 
     from sim.model.network import network_from_region
-    from sim.model.skim_cache import matrix_cache_key, travel_times_cached
+    from sim.model.skim_cache import matrix_cache_key, skims_cached
     from sim.model.skims import TravelTimes
     from sim.model.zones import zones_from_cells
     from sim.scenario.edits import network_state
@@ -162,11 +162,13 @@ def test_matrix_cache_cold_and_warm_identical(tmp_path, monkeypatch, demo_region
     net = network_from_region(demo_region, scenario, 2030)
     state = network_state(demo_region, scenario, 2030)
     key = matrix_cache_key(demo_region, state, zones, scenario.model)
-    cold = travel_times_cached(net, zones, scenario.model, key, tmp_path)
+    cold = skims_cached(net, zones, scenario.model, key, tmp_path)
     assert (tmp_path / "matrices" / f"{key}.npz").is_file()
-    warm = travel_times_cached(net, zones, scenario.model, key, tmp_path)
-    for f in fields(TravelTimes):
-        np.testing.assert_array_equal(getattr(cold, f.name), getattr(warm, f.name))
+    warm = skims_cached(net, zones, scenario.model, key, tmp_path)
+    for period in ("peak", "offpeak"):
+        for f in fields(TravelTimes):
+            np.testing.assert_array_equal(getattr(cold.period(period), f.name),
+                                          getattr(warm.period(period), f.name))
     # another network state has another key
     other = network_state(demo_region, scenario, 2024)
     assert matrix_cache_key(demo_region, other, zones, scenario.model) != key

@@ -216,7 +216,7 @@ BAD_VALUES = [
     ("from_year = 2024", 'from_year = "2024"', "valid integer"),
     ("[goals]", "[model]\ntrips_per_person = inf\n\n[goals]", "finite"),
     ("[goals]", "[model]\nzone_size_m = 1e9\n\n[goals]", "less than or equal"),
-    ("[goals]", "[model]\nbeta_time_per_min = -inf\n\n[goals]", "finite"),
+    ("[goals]", "[model]\nbeta_cost_per_nok = -inf\n\n[goals]", "finite"),
     ("[goals]", "[model]\nwalk_weight = nan\n\n[goals]", "finite"),
     ("start = [503800, 6601250]", "start = [inf, 6601250]", "finite"),
     ("run_times_min = [5, 5]", "run_times_min = [5, inf]", "finite"),

@@ -54,6 +54,12 @@ BAD_EDITS = [
     ("[goals]", '[[transit.change_headway]]\nline = "Linje Q"\nheadway_peak_min = 5\n'
      "from_year = 2030\n\n[goals]",
      ("transit.change_headway[0].line", "unknown line 'Linje Q'")),
+    ("[goals]", '[[policy.toll]]\ncordon = "Storbyy"\nnok = 20\nfrom_year = 2030\n\n[goals]',
+     ("policy.toll[0].cordon", "unknown cordon 'Storbyy'", "did you mean 'Storby'")),
+    ("[goals]", '[[policy.parking]]\narea = "Sentrum"\nnok = -5\nfrom_year = 2030\n\n[goals]',
+     ("policy.parking[0].nok", "greater than or equal to 0")),
+    ("[goals]", '[[policy.speed]]\nfrom_year = 2030\nfactor_peak = 1.5\n\n[goals]',
+     ("policy.speed[0].factor_peak", "less than or equal to 1")),
 ]
 
 
@@ -108,3 +114,31 @@ def test_model_table_overrides_any_parameter(tmp_path, capsys, demo_scenario_tex
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert "model: purpose shares must sum to 1" in err and err.count("\n") == 1
+
+
+def test_policy_applies_from_its_year(demo_scenario_text) -> None:
+    """Prices apply from their year on; a later entry overrides; tolls and parking by place."""
+    from sim.scenario.edits import params_for_year, policy_for_year
+
+    text = demo_scenario_text.replace("[goals]", """[policy]
+car_cost = [{ from_year = 2030, nok_per_km = 3.0 }, { from_year = 2035, nok_per_km = 4.0 }]
+pt_fare = [{ from_year = 2030, nok = 0 }]
+speed = [{ from_year = 2030, factor_peak = 0.5 }]
+toll = [{ cordon = "Storby", nok = 20, from_year = 2030, charged = "inbound" },
+        { cordon = "Storby", nok = 0, from_year = 2038 }]
+parking = [{ area = "Sentrum", nok = 80, from_year = 2032 }]
+
+[goals]""")
+    scenario = scenario_from_text(text, Path("x.toml"))
+    base = scenario.model
+    assert params_for_year(scenario, 2029) == base
+    assert params_for_year(scenario, 2030).car_cost_nok_per_km == 3.0
+    assert params_for_year(scenario, 2036).car_cost_nok_per_km == 4.0
+    assert params_for_year(scenario, 2030).pt_fare_nok == 0
+    speed = params_for_year(scenario, 2030)
+    assert speed.car_speed_factor_peak == 0.5
+    assert speed.car_speed_factor_offpeak == base.car_speed_factor_offpeak
+    assert policy_for_year(scenario, 2031).tolls == {"Storby": 10.0}  # inbound: half a trip
+    assert policy_for_year(scenario, 2031).parking == {}
+    assert policy_for_year(scenario, 2032).parking == {"Sentrum": 80.0}
+    assert policy_for_year(scenario, 2040).tolls == {}

@@ -13,6 +13,7 @@ from sim.graph import many_to_many
 from sim.model.access import CapacityFacts, access_from_network, facilities_for_year
 from sim.model.growth import growth_by_year
 from sim.model.network import nearest_nodes, network_from_region
+from sim.model.transit import first_wait_min, transfer_wait_min
 from sim.scenario.edits import lines_for_year
 from sim.scenario.schema import scenario_from_file
 
@@ -58,8 +59,10 @@ def test_lines_open_by_year(demo_region, scenario) -> None:
     assert "Buss 2" not in names_2026 and "Buss 2" in names_2027
 
 
-def test_pt_wait_is_half_headway(demo_region, scenario, network) -> None:
-    """Riding one stop of Linje R costs walk-free: board (wait + penalty) + run time."""
+def test_pt_wait_by_headway(demo_region, scenario, network) -> None:
+    """Riding one stop of Linje R (15-minute headway): walk to and from the stops, the
+    first wait (half the headway up to 11 minutes, a quarter of the rest beyond: 6.5),
+    the boarding penalty and the run time."""
     p = scenario.model
     stops = network.stops.set_index("name")
     a, b = stops.loc["Sentrum stasjon"], stops.loc["Elvebredden stasjon"]
@@ -67,9 +70,10 @@ def test_pt_wait_is_half_headway(demo_region, scenario, network) -> None:
     t = many_to_many(network.pt, np.array([a.node]), np.array([b.node + n]))[0, 0]
     walk_s = p.walk_weight / p.walk_speed_mps
     expected = ((a.snap_m + b.snap_m) * walk_s
-                + (min(15 / 2, p.max_wait_min) * p.wait_weight + p.boarding_penalty_min) * 60
-                + 3.0 * 60)
+                + (6.5 * p.wait_weight + p.boarding_penalty_min) * 60 + 3.0 * 60)
     assert t == pytest.approx(expected)
+    assert float(first_wait_min(15, p)) == 6.5 and float(first_wait_min(10, p)) == 5.0
+    assert float(transfer_wait_min(15, p)) == 7.5
 
 
 def test_growth_totals(demo_region, scenario) -> None:

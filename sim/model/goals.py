@@ -130,12 +130,13 @@ def nullvekst_goal(reference: Demand, stages: list[Demand], base_year: int) -> N
     walking, cycling and public transport (the plan: all of it).
 
     A reference year before the base year is modelled with the base year's residents
-    and jobs and the lines running in the reference year (no back-casting); the note
-    says so.
+    and jobs scaled to the reference year's official total (where the region gives
+    one), the lines running then and that year's policy; the note says so.
     """
     reference_note = (
-        f"reference year {reference.year} uses base-year ({base_year}) residents and jobs "
-        f"with the {reference.year} network"
+        f"reference year {reference.year}: base-year ({base_year}) residents and jobs scaled "
+        f"to the region's official {reference.year} total, with the {reference.year} network "
+        "and policy"
         if reference.year < base_year else ""
     )
     trajectory = [_nullvekst_stage(reference, stage) for stage in stages]

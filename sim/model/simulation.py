@@ -2,8 +2,10 @@
 
 :func:`simulate` wires the stages together and does no file I/O: travel-time matrices
 come from a :class:`SkimSource`, which the application may back with a disk cache
-(:mod:`sim.model.skim_cache`). Its result, :class:`Simulation`, is what the output
-stage turns into the typed summary.
+(:mod:`sim.model.skim_cache`). Every year uses its own policy (car cost, fares, tolls,
+parking, speed factors); a reference year before the base year also uses residents
+back-cast to that year's official total. Its result, :class:`Simulation`, is what the
+output stage turns into the typed summary.
 """
 
 from __future__ import annotations
@@ -21,27 +23,29 @@ from sim.errors import InputError
 from sim.model.access import Access, CapacityFacts, access_from_network, facilities_for_year
 from sim.model.assignment import line_loads
 from sim.model.calibration import (
-    calibrate_ascs,
+    calibrate_constants,
     calibration_targets,
     elasticities,
     elasticity_check,
 )
-from sim.model.demand import Demand, DemandInputs, demand_from_travel_times
+from sim.model.demand import Constants, Demand, DemandInputs, demand_from_travel_times
 from sim.model.goals import Goals, goals_from_results
 from sim.model.growth import Growth, growth_by_year
 from sim.model.network import Network, network_from_region
-from sim.model.skim_cache import matrix_cache_key, travel_times_cached
-from sim.model.skims import TravelTimes
+from sim.model.policy import policy_charges
+from sim.model.skim_cache import matrix_cache_key, skims_cached
+from sim.model.skims import Skims
+from sim.model.validation import validation_table
 from sim.model.zones import Zones, facility_zone_sums, zone_sums, zones_from_cells
 from sim.params import ModelParams
 from sim.region.model import Region
-from sim.scenario.edits import network_state
-from sim.scenario.schema import Scenario, Streets, Transit
+from sim.scenario.edits import network_state, params_for_year, policy_for_year
+from sim.scenario.schema import Policy, Scenario, Streets, Transit
 
 log = logging.getLogger(__name__)
 
-#: Travel times of one network state: ``source(network, state) -> TravelTimes``.
-SkimSource = Callable[[Network, tuple], TravelTimes]
+#: Travel times of one network state: ``source(network, state, params) -> Skims``.
+SkimSource = Callable[[Network, tuple, ModelParams], Skims]
 
 
 @dataclass(frozen=True)
@@ -56,6 +60,9 @@ class YearState:
     demand: Demand
     network: Network
     demand_inputs: DemandInputs
+    skims: Skims
+    params: ModelParams
+    population_factor: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -70,6 +77,8 @@ class Simulation:
     calibration: dict[str, Any]
     elasticities: dict[str, Any]
     line_loads: dict[str, dict[str, float]]
+    transfers: dict[str, float]
+    validation: list[dict[str, Any]]
 
     @property
     def final(self) -> YearState:
@@ -88,17 +97,33 @@ def modelled_years(scenario: Scenario) -> list[int]:
     return sorted({scenario.goals.nullvekst_reference_year, info.base_year, *info.target_years})
 
 
+def population_factor(region: Region, year: int) -> float:
+    """Residents in ``year`` relative to the base year, from the region's official totals
+    (interpolated between listed years; 1 when the region lists none)."""
+    totals = {int(k): float(v) for k, v in
+              region.calibration.get("population_by_year", {}).items()}
+    if year >= region.base_year or region.base_year not in totals:
+        return 1.0
+    years = sorted(totals)
+    return float(np.interp(year, years, [totals[y] for y in years]) / totals[region.base_year])
+
+
 def demand_inputs(
     region: Region, scenario: Scenario, zones: Zones, residents: np.ndarray,
-    jobs: np.ndarray, facilities: pd.DataFrame,
+    jobs: np.ndarray, facilities: pd.DataFrame, year: int,
 ) -> DemandInputs:
-    """Zone quantities of one year for the demand model."""
+    """Zone quantities and policy charges of one year for the demand model."""
     params = scenario.model
+    cal = region.calibration
     ext = region.external_zones
-    if params.trips_per_person is None and "trips_per_person_day" not in region.calibration:
+    if "trips_per_person_day" not in cal and params.trips_per_person is None:
         raise InputError(f"region {region.name!r} has no travel survey ([calibration] in its "
                          "pack): give trips_per_person in the scenario's [model]")
-    trips = params.trips_per_person or float(region.calibration["trips_per_person_day"])
+    trips = params.trips_per_person or float(cal["trips_per_person_day"])
+    driver = float(cal.get("car_driver_share", 1.0))
+    passenger = float(cal.get("car_passenger_share", 0.0))
+    parking, toll = policy_charges(region, zones, policy_for_year(scenario, year),
+                                   params.zone_size_m)
     return DemandInputs(
         residents=zone_sums(zones, residents),
         attraction={
@@ -110,61 +135,73 @@ def demand_inputs(
             "grocery": facility_zone_sums(zones, region, facilities, "grocery", None),
             "recreation": facility_zone_sums(zones, region, facilities, "recreation", None),
         },
-        external_share=ext.trip_share.to_numpy(float) if len(ext) else np.zeros(0),
         trips_per_person=trips,
         area=zones.area,
+        trip_maker_share=1.0 - float(cal.get("under_13_share", 0.0)),
+        external_population=ext.population.to_numpy(float) if len(ext) else np.zeros(0),
+        external_group=ext.group.to_numpy(object) if len(ext) else np.zeros(0, object),
+        passenger_share=passenger / (driver + passenger),
+        parking_nok=parking, toll_nok=toll,
     )
 
 
 def skim_source(region: Region, zones: Zones, params: ModelParams,
                 cache: Path | None = None) -> SkimSource:
     """Travel times per network state: computed once, and kept in ``cache`` when given."""
-    memo: dict[tuple, TravelTimes] = {}
+    memo: dict[tuple, Skims] = {}
 
-    def travel_times(network: Network, state: tuple) -> TravelTimes:
+    def travel_times(network: Network, state: tuple, year_params: ModelParams) -> Skims:
         if state not in memo:
-            key = matrix_cache_key(region, state, zones, params)
-            memo[state] = travel_times_cached(network, zones, params, key, cache)
+            key = matrix_cache_key(region, state, zones, year_params)
+            memo[state] = skims_cached(network, zones, year_params, key, cache)
         return memo[state]
 
     return travel_times
 
 
-def _base_year_inputs(
-    region: Region, scenario: Scenario, zones: Zones
-) -> tuple[Network, DemandInputs, tuple]:
-    """Network, demand inputs and network state of the region as it is in its base year."""
+@dataclass(frozen=True)
+class _BaseYear:
+    network: Network
+    inputs: DemandInputs
+    skims: Skims
+    params: ModelParams
+
+
+def _base_year(region: Region, scenario: Scenario, zones: Zones,
+               travel_times: SkimSource) -> _BaseYear:
+    """The region as it is in its base year: base residents and jobs, the lines running
+    then, no scenario edits, the base year's policy."""
+    plain = scenario.model_copy(update={"growth": [], "transit": Transit(), "streets": Streets(),
+                                        "facilities": []})
     year = region.base_year
-    network = network_from_region(region, scenario, year)
-    facilities = facilities_for_year(region, scenario, network, year)
-    inputs = demand_inputs(region, scenario, zones, region.cells.population.to_numpy(float),
-                           region.cells.jobs.to_numpy(float), facilities)
-    return network, inputs, network_state(region, scenario, year)
+    network = network_from_region(region, plain, year)
+    facilities = facilities_for_year(region, plain, network, year)
+    inputs = demand_inputs(region, plain, zones, region.cells.population.to_numpy(float),
+                           region.cells.jobs.to_numpy(float), facilities, year)
+    params = params_for_year(plain, year)
+    skims = travel_times(network, network_state(region, plain, year), params)
+    return _BaseYear(network, inputs, skims, params)
 
 
 def calibrate_region(
     region: Region, scenario: Scenario, zones: Zones, travel_times: SkimSource,
-) -> tuple[dict[str, float], dict[str, Any]]:
-    """Constants of the mode choice, calibrated on the region's base year.
+) -> tuple[Constants, dict[str, Any]]:
+    """Constants of mode and destination choice, calibrated on the region's base year.
 
-    The base year is the region as it is: base residents and jobs, the lines running
-    then, no scenario edits. Constants given in ``[model]`` skip the calibration.
+    Mode constants given in ``[model]`` are kept fixed; the others are fitted.
     """
-    given = scenario.model.ascs()
-    regional = _regional(region)
-    if all(v is not None for v in given.values()):
-        return ({k: float(v) for k, v in given.items() if v is not None},
-                {"calibrated": False, **regional})
     if "mode_shares" not in region.calibration:
-        raise InputError(f"region {region.name!r} has no travel survey ([calibration] in its "
-                         "pack): give the mode-choice constants asc_bike, asc_pt, "
-                         "asc_car_driver and asc_car_passenger in the scenario's [model]")
-    plain = scenario.model_copy(update={"growth": [], "transit": Transit(), "streets": Streets(),
-                                        "facilities": []})
-    network, inputs, state = _base_year_inputs(region, plain, zones)
-    ascs, fit = calibrate_ascs(travel_times(network, state), inputs, scenario.model,
-                               calibration_targets(region))
-    return ascs, {"calibrated": True, "base_year": region.base_year, **regional, **fit}
+        raise InputError(f"region {region.name!r} has no travel survey: its pack needs a "
+                         "[calibration] table (mode_shares, trips_per_person_day, "
+                         "car_driver_share, car_passenger_share; `region new` writes the "
+                         "national travel survey's, marked regional = false)")
+    base = _base_year(region, scenario, zones, travel_times)
+    fixed = {k: float(v) for k, v in scenario.model.ascs().items() if v is not None}
+    tt = base.skims.combined(base.params.peak_trip_share)
+    constants, fit = calibrate_constants(tt, base.inputs, base.params,
+                                         calibration_targets(region), fixed)
+    return constants, {"calibrated": True, "base_year": region.base_year,
+                       "fixed": sorted(fixed), **_regional(region), **fit}
 
 
 def _regional(region: Region) -> dict[str, Any]:
@@ -180,45 +217,44 @@ def _regional(region: Region) -> dict[str, Any]:
 def calibration_for_region(
     region: Region, scenario: Scenario, cache: Path | None = None
 ) -> dict[str, Any]:
-    """Calibrate the mode choice of ``region`` and report the fit and base-year elasticities.
-
-    ``scenario`` supplies the model parameters (its growth and edits are ignored).
-    """
+    """Calibrate the mode and destination choice of ``region``; the fit and base-year
+    elasticities. ``scenario`` supplies the model parameters (its growth and edits are
+    ignored)."""
     params = scenario.model.without_ascs()
-    scenario = scenario.model_copy(update={"model": params})
+    scenario = scenario.model_copy(update={"model": params, "policy": Policy()})
     zones = zones_from_cells(region, params.zone_size_m)
     travel_times = skim_source(region, zones, params, cache)
-    ascs, fit = calibrate_region(region, scenario, zones, travel_times)
-    network, inputs, state = _base_year_inputs(region, scenario, zones)
-    return {
-        "region": region.name,
-        "synthetic": region.fully_synthetic,
-        "model": params.model_dump(mode="json"),
-        **fit,
-        "elasticities": elasticities(travel_times(network, state), inputs, params, ascs),
-    }
+    constants, fit = calibrate_region(region, scenario, zones, travel_times)
+    base = _base_year(region, scenario, zones, travel_times)
+    tt = base.skims.combined(params.peak_trip_share)
+    return {"region": region.name, "synthetic": region.fully_synthetic,
+            "model": params.model_dump(mode="json"), **fit,
+            "elasticities": elasticities(tt, base.inputs, base.params, constants)}
 
 
 def _year_state(
     region: Region, scenario: Scenario, year: int, network: Network, zones: Zones,
-    travel_times: SkimSource, ascs: dict[str, float],
+    travel_times: SkimSource, constants: Constants,
 ) -> YearState:
-    """Growth, access and demand of one year on its network."""
-    params = scenario.model
+    """Growth, access and demand of one year on its network, with the year's policy."""
+    params = params_for_year(scenario, year)
     growth = growth_by_year(region, scenario, year)
-    base_residents = region.cells.population.to_numpy(float)
+    factor = population_factor(region, year)
+    base_residents = region.cells.population.to_numpy(float) * factor
     residents = base_residents + growth.cells.new_residents.to_numpy()
-    jobs = region.cells.jobs.to_numpy(float) + growth.cells.new_jobs.to_numpy()
+    jobs = region.cells.jobs.to_numpy(float) * factor + growth.cells.new_jobs.to_numpy()
     facilities = facilities_for_year(region, scenario, network, year)
     access = access_from_network(
         network, region.cells, base_residents, growth.cells.new_residents.to_numpy(),
         facilities, scenario.goals.thresholds(region.walk_thresholds_m), year, params,
         CapacityFacts.from_region(region),
     )
-    inputs = demand_inputs(region, scenario, zones, residents, jobs, facilities)
-    state = network_state(region, scenario, year)
-    demand = demand_from_travel_times(travel_times(network, state), inputs, params, ascs, year)
-    return YearState(year, growth, residents, jobs, access, demand, network, inputs)
+    inputs = demand_inputs(region, scenario, zones, residents, jobs, facilities, year)
+    skims = travel_times(network, network_state(region, scenario, year), params)
+    demand = demand_from_travel_times(skims.combined(params.peak_trip_share), inputs, params,
+                                      constants, year)
+    return YearState(year, growth, residents, jobs, access, demand, network, inputs, skims,
+                     params, factor)
 
 
 def simulate(
@@ -226,17 +262,17 @@ def simulate(
 ) -> Simulation:
     """Run every stage for every modelled year and check the goals.
 
-    Years before the base year use the base year's population and jobs (no back-casting)
-    with the lines running in that year. Networks and travel-time matrices are built
-    once per network state (lines and street edits in force) and shared between years.
+    Years before the base year use the base year's population and jobs scaled to the
+    year's official total (:func:`population_factor`) and the lines and policy of that
+    year. Networks and travel-time matrices are built once per network state (lines,
+    street edits and speed factors in force) and shared between years.
     ``travel_times`` defaults to an in-memory :func:`skim_source`.
     """
-    params = scenario.model
-    zones = zones_from_cells(region, params.zone_size_m)
-    travel_times = travel_times or skim_source(region, zones, params)
+    zones = zones_from_cells(region, scenario.model.zone_size_m)
+    travel_times = travel_times or skim_source(region, zones, scenario.model)
     name = scenario.scenario.name
-    log.info("%s: calibrating mode choice", name)
-    ascs, calibration = calibrate_region(region, scenario, zones, travel_times)
+    log.info("%s: calibrating mode and destination choice", name)
+    constants, calibration = calibrate_region(region, scenario, zones, travel_times)
     networks: dict[tuple, Network] = {}
     states: dict[int, YearState] = {}
     for year in modelled_years(scenario):
@@ -245,12 +281,11 @@ def simulate(
         if key not in networks:
             networks[key] = network_from_region(region, scenario, year)
         states[year] = _year_state(region, scenario, year, networks[key], zones, travel_times,
-                                   ascs)
+                                   constants)
     info = scenario.scenario
     final = states[info.target_years[-1]]
-    sanity = elasticities(travel_times(final.network, network_state(region, scenario,
-                                                                    final.year)),
-                          final.demand_inputs, params, ascs)
+    sanity = elasticities(final.skims.combined(final.params.peak_trip_share),
+                          final.demand_inputs, final.params, constants)
     goals = goals_from_results(
         scenario,
         final.growth.placements,
@@ -259,7 +294,12 @@ def simulate(
         states[info.base_year].access,
         final.access,
     )
-    loads = line_loads(final.network, zones.x, zones.y, final.demand.pt_od)
+    loads, transfers = line_loads(final.network, zones, final.demand.pt_od,
+                                  final.params.peak_trip_share)
+    base = states[info.base_year]
     return Simulation(region=region, scenario=scenario, years=states, goals=goals, zones=zones,
-                      calibration=calibration, elasticities=elasticity_check(sanity, region),
-                      line_loads=loads)
+                      calibration={**calibration, "constants": constants.to_dict()},
+                      elasticities=elasticity_check(sanity, region), line_loads=loads,
+                      transfers=transfers,
+                      validation=validation_table(region, base.demand, base.network,
+                                                  base.jobs))

@@ -17,18 +17,19 @@ import numpy as np
 
 from sim._fs import checked, discard, save_checked
 from sim.model.network import Network
-from sim.model.skims import TravelTimes, travel_times_from_network
+from sim.model.skims import Skims, TravelTimes, skims_from_network
 from sim.model.zones import Zones
 from sim.params import ModelParams
 from sim.region.model import Region
+from sim.vocab import Period
 
 log = logging.getLogger(__name__)
 
 _SIM = Path(__file__).resolve().parents[1]
 
 #: Code that determines the matrices (files and packages); its text is part of the key.
-_CODE = ("model/network.py", "model/skims.py", "model/zones.py", "graph", "domain.py",
-         "params.py", "scenario/edits.py")
+_CODE = ("model/network.py", "model/transit.py", "model/skims.py", "model/zones.py", "graph",
+         "domain.py", "params.py", "scenario/edits.py", "region/external.py")
 
 
 def _code_files() -> list[Path]:
@@ -49,24 +50,31 @@ def matrix_cache_key(region: Region, state: tuple, zones: Zones, params: ModelPa
     for f in fields(streets):
         digest.update(np.ascontiguousarray(getattr(streets, f.name)).tobytes())
     digest.update(region.external_zones.to_csv(index=False).encode())
+    digest.update(region.external_links.to_csv(index=False).encode())
     digest.update(repr(state).encode())
     digest.update(zones.x.tobytes() + zones.y.tobytes() + "|".join(zones.kind).encode())
-    params_json = params.model_dump_json(exclude={"asc_bike", "asc_pt", "asc_car_driver",
-                                                  "asc_car_passenger", "destination_theta"})
+    params_json = params.model_dump_json(exclude={
+        "asc_bike", "asc_pt", "asc_car", "destination_theta", "purposes", "beta_cost_per_nok",
+        "car_cost_nok_per_km", "pt_fare_nok", "peak_trip_share"})
     digest.update(params_json.encode())
     return digest.hexdigest()
 
 
-def _load(path: Path) -> TravelTimes:
+_PERIODS: tuple[Period, ...] = ("peak", "offpeak")
+
+
+def _load(path: Path) -> Skims:
+    names = [f.name for f in fields(TravelTimes)]
     with np.load(path, allow_pickle=False) as data:
-        return TravelTimes(**{f.name: data[f.name] if data[f.name].ndim else
-                              data[f.name].item() for f in fields(TravelTimes)})
+        return Skims(**{period: TravelTimes(**{
+            name: data[f"{period}.{name}"] if data[f"{period}.{name}"].ndim else
+            data[f"{period}.{name}"].item() for name in names}) for period in _PERIODS})
 
 
-def travel_times_cached(
+def skims_cached(
     network: Network, zones: Zones, params: ModelParams, key: str, cache: Path | None
-) -> TravelTimes:
-    """:func:`travel_times_from_network`, stored as ``<cache>/matrices/<key>.npz``.
+) -> Skims:
+    """:func:`skims_from_network`, stored as ``<cache>/matrices/<key>.npz``.
 
     A cached file is used only when its key (see :func:`matrix_cache_key`) matches and
     its recorded checksum holds; a missing, corrupt or mismatched file is reported once
@@ -83,8 +91,10 @@ def travel_times_cached(
         log.warning("warning: cached travel times %s: %s; computing them again", path.name,
                     problem)
         discard(path)
-    tt = travel_times_from_network(network, zones.x, zones.y, zones.kind, params)
+    skims = skims_from_network(network, zones.x, zones.y, zones.kind, params)
     if path is not None:
+        names = [f.name for f in fields(TravelTimes)]
         save_checked(path, lambda tmp: np.savez(
-            tmp, **{f.name: getattr(tt, f.name) for f in fields(TravelTimes)}))
-    return tt
+            tmp, **{f"{period}.{name}": getattr(skims.period(period), name)
+                    for period in _PERIODS for name in names}))
+    return skims

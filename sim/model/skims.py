@@ -1,26 +1,29 @@
-"""Travel-time matrices (skims): network + zones → door-to-door times by mode.
+"""Travel-time matrices (skims): network + zones → door-to-door times by mode and period.
 
 For every origin zone and every destination (internal zones, then external zones
-such as Oslo): walking and cycling times, car in-vehicle time (rush-hour and off-peak
-speed factors weighted by the share of trips in each period) and distance, car
-terminal time and parking cost by destination zone type, and public transport
-generalised time with its components.
+such as Oslo's): walking and cycling times, car in-vehicle time (the period's speed
+factor) and distance, car terminal time and parking cost by destination zone type, and
+public transport generalised time with its components on the period's timetable.
+:class:`Skims` holds the peak and off-peak matrices; :meth:`Skims.combined` weights
+them by the share of trips in each period (what the demand model uses).
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 
 import numpy as np
 
 from sim.graph import Graph, many_to_many, many_to_many_sums
-from sim.model.network import PT_PARTS, Network, nearest_nodes
+from sim.model.network import PT_PARTS, Network, arcs_of, nearest_nodes
+from sim.model.transit import pt_destination
 from sim.params import ModelParams
+from sim.vocab import Period
 
 
 @dataclass(frozen=True)
 class TravelTimes:
-    """Zone-to-destination matrices of one network state (minutes, km, NOK).
+    """Zone-to-destination matrices of one network state and period (minutes, km, NOK).
 
     Rows are origin zones; columns are the same zones followed by the external zones.
     ``pt_gen_min`` is what the public transport search minimises (walking and waiting
@@ -64,13 +67,15 @@ def _with_snap(matrix: np.ndarray, snap: np.ndarray, n_ext: int) -> np.ndarray:
 
 
 def _pt_matrices(
-    network: Network, x: np.ndarray, y: np.ndarray, params: ModelParams
+    network: Network, x: np.ndarray, y: np.ndarray, params: ModelParams, period: Period
 ) -> dict[str, np.ndarray]:
     """Public transport generalised time (s) and its unweighted parts per zone pair."""
     ext_nodes = network.external.node.to_numpy()
     node, wsnap = nearest_nodes(network, x, y, "walk")
-    pt_s, parts = many_to_many_sums(network.pt, node, np.r_[node, ext_nodes] + network.n_nodes,
-                                    network.pt_arcs[list(PT_PARTS)])
+    graph = network.pt_by_period[period]
+    pt_s, parts = many_to_many_sums(graph, node, pt_destination(np.r_[node, ext_nodes],
+                                                               network.n_nodes),
+                                    arcs_of(graph)[list(PT_PARTS)])
     snap_s = _with_snap(np.zeros((x.size, x.size + ext_nodes.size)), wsnap,
                         ext_nodes.size) / params.walk_speed_mps
     pt_s = pt_s + snap_s * params.walk_weight
@@ -82,14 +87,34 @@ def _pt_matrices(
     return out
 
 
-def travel_times_from_network(
+@dataclass(frozen=True)
+class Skims:
+    """Travel times of the rush hours (``peak``) and the rest of the day (``offpeak``)."""
+
+    peak: TravelTimes
+    offpeak: TravelTimes
+
+    def combined(self, peak_share: float) -> TravelTimes:
+        """Every matrix weighted by the share of trips in each period."""
+        values = {}
+        for f in fields(TravelTimes):
+            a, b = getattr(self.peak, f.name), getattr(self.offpeak, f.name)
+            values[f.name] = a if f.name == "n_internal" else peak_share * a + (1 - peak_share) * b
+        return TravelTimes(**values)
+
+    def period(self, period: Period) -> TravelTimes:
+        """The travel times of one period."""
+        return self.peak if period == "peak" else self.offpeak
+
+
+def skims_from_network(
     network: Network,
     x: np.ndarray,
     y: np.ndarray,
     zone_kind: np.ndarray,
     params: ModelParams,
-) -> TravelTimes:
-    """Matrices between zones at ``(x, y)`` and to the network's external zones.
+) -> Skims:
+    """Peak and off-peak matrices between zones at ``(x, y)`` and the external zones.
 
     Parameters
     ----------
@@ -99,41 +124,55 @@ def travel_times_from_network(
         Representative points of the zones (EPSG:25833).
     zone_kind
         ``"growth_area"``, ``"station"`` or ``"other"`` per zone: sets the car terminal
-        time (parking search and walk from the car) and the parking cost.
+        time (parking search and walk from the car) and the parking cost; external
+        zones use their own kind.
     params
-        Model parameters (speeds, weights, terminal times, parking).
+        Model parameters (speeds, speed factors, weights, terminal times, parking).
     """
-    n_ext = network.external.node.size
+    ext = network.external
+    n_ext = len(ext)
     floor_m = params.zone_size_m * params.intrazonal_share  # intrazonal trip length
     walk_m, snap = _street_matrix(network, network.walk, "walk", x, y)
     bike_m, bsnap = _street_matrix(network, network.bike, "bike", x, y)
-    car_s, csnap = _street_matrix(network, network.car_time, "car", x, y)
+    free_s, csnap = _street_matrix(network, network.car_time, "car", x, y)
     car_m, _ = _street_matrix(network, network.car_length, "car", x, y)
     car_m = np.maximum(car_m, floor_m)
-    # period speed factors: the car time of a trip is the mean over the day's periods
-    p = params.peak_trip_share
-    congestion = p / params.car_speed_factor_peak + (1 - p) / params.car_speed_factor_offpeak
-    car_s = np.maximum(car_s * congestion, floor_m / (params.intrazonal_car_kmh / 3.6))
     # walking to and from the snapped car node is part of the terminal time
     csnap_min = csnap / params.walk_speed_mps / 60.0
-    dest_kind = np.r_[zone_kind, np.full(n_ext, "growth_area")]
+    ext_kind = ext["kind"].fillna("growth_area").to_numpy(str) if "kind" in ext else np.full(
+        n_ext, "growth_area")
+    dest_kind = np.r_[zone_kind, ext_kind]
     car_terminal = np.array([params.car_terminal_min[k] for k in dest_kind])
-    parking = np.array([params.parking_nok[k] for k in dest_kind])
-    pt = _pt_matrices(network, x, y, params)
-    return TravelTimes(
-        n_internal=x.size,
-        walk_min=np.maximum(_with_snap(walk_m, snap, n_ext), floor_m)
+    shared = {
+        "n_internal": x.size,
+        "walk_min": np.maximum(_with_snap(walk_m, snap, n_ext), floor_m)
         / params.walk_speed_mps / 60.0,
-        bike_min=np.maximum(_with_snap(bike_m, bsnap, n_ext), floor_m)
+        "bike_min": np.maximum(_with_snap(bike_m, bsnap, n_ext), floor_m)
         / params.bike_speed_mps / 60.0,
-        car_min=car_s / 60.0,
-        car_km=car_m / 1000.0,
-        car_terminal_min=_with_snap(car_terminal[None, :].repeat(x.size, 0), csnap_min, n_ext),
-        parking_nok=parking,
-        pt_gen_min=pt["gen_s"] / 60.0,
-        pt_ivt_min=pt["ivt_s"] / 60.0,
-        pt_wait_min=pt["wait_s"] / 60.0,
-        pt_walk_min=pt["walk_s"] / 60.0,
-        pt_boardings=pt["boardings"],
-        pt_km=pt["ivt_m"] / 1000.0,
-    )
+        "car_km": car_m / 1000.0,
+        "car_terminal_min": _with_snap(car_terminal[None, :].repeat(x.size, 0), csnap_min,
+                                       n_ext),
+        "parking_nok": np.array([params.parking_nok[k] for k in dest_kind]),
+    }
+    floor_s = floor_m / (params.intrazonal_car_kmh / 3.6)
+    out = {}
+    factors: dict[Period, float] = {"peak": params.car_speed_factor_peak,
+                                    "offpeak": params.car_speed_factor_offpeak}
+    for period, factor in factors.items():
+        pt = _pt_matrices(network, x, y, params, period)
+        out[period] = TravelTimes(
+            **shared, car_min=np.maximum(free_s / factor, floor_s) / 60.0,
+            pt_gen_min=pt["gen_s"] / 60.0, pt_ivt_min=pt["ivt_s"] / 60.0,
+            pt_wait_min=pt["wait_s"] / 60.0, pt_walk_min=pt["walk_s"] / 60.0,
+            pt_boardings=pt["boardings"], pt_km=pt["ivt_m"] / 1000.0)
+    return Skims(**out)
+
+
+def travel_times_from_network(
+    network: Network, x: np.ndarray, y: np.ndarray, zone_kind: np.ndarray,
+    params: ModelParams,
+) -> TravelTimes:
+    """The travel times of :func:`skims_from_network`, weighted by the share of trips in
+    each period (``params.peak_trip_share``)."""
+    return skims_from_network(network, x, y, zone_kind, params).combined(
+        params.peak_trip_share)

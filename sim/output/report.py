@@ -39,8 +39,9 @@ from sim.output.summary import Summary, read_summary
 from sim.output.verdict import verdict_section
 from sim.vocab import GOALS, SUMMARY_MODES, WEAK_STATUSES, label
 
-#: Tables of each scenario section, in order (add a builder here to add a table).
-SCENARIO_TABLES: list[Callable[[Summary], Table]] = []
+#: Tables of each scenario section, in order (add a builder here to add a table;
+#: a builder returns None when its scenario has nothing to show).
+SCENARIO_TABLES: list[Callable[[Summary], Table | None]] = []
 
 #: Captions of the plots a result holds, in report order.
 PLOT_CAPTIONS = {
@@ -154,6 +155,42 @@ def mode_table(summary: Summary) -> Table:
                  "Share of residents' trips per modelled year.", classes)
 
 
+def validation_report_table(summary: Summary) -> Table | None:
+    """Model against observed for the base year (the validation table), then the
+    elasticity checks of the final year; each row says whether it is real or estimated,
+    calibrated, and within its tolerance or range. None without a validation table."""
+    if not summary.validation:
+        return None
+    def figure(value: float | None, unit: str) -> str:
+        if value is None:
+            return "–"
+        return f"{value:.2f}" if unit == "ratio" else f"{value:.1f} km" if unit == "km" \
+            else _pct(value)
+
+    rows, classes = [], []
+    for row in summary.validation:
+        observed = figure(row.observed, row.unit) if row.observed_range is None else \
+            " – ".join(figure(v, row.unit) for v in row.observed_range)
+        within = "–" if row.within is None else "ja (yes)" if row.within else "nei (no)"
+        rows.append([row.indicator, figure(row.model, row.unit), observed, label(row.status),
+                     "ja (yes)" if row.calibrated else "nei (no)", within, row.source])
+        classes.append(["", "num", "num", f"status-{row.status}", "",
+                        "" if row.within is None else "pass" if row.within else "fail", ""])
+    for name, check in summary.elasticities.items():
+        value = "–" if check.value is None else f"{check.value:.2f}"
+        rows.append([f"elasticity {name}", value, f"{check.range[0]:g} – {check.range[1]:g}",
+                     label("estimated"), "nei (no)",
+                     "–" if check.inside is None else "ja (yes)" if check.inside else "nei (no)",
+                     "published range (region pack)"])
+        classes.append(["", "num", "num", "status-estimated", "",
+                        "" if check.inside is None else "pass" if check.inside else "fail", ""])
+    return Table(["Indikator (indicator)", "Modell (model)", "Observert (observed)", "Status",
+                  "Kalibrert (calibrated)", "Innenfor (within)", "Kilde (source)"], rows,
+                 "Validation: base year against the travel survey and published figures "
+                 "(calibrated shares within 1 percentage point, passenger/driver ratio within "
+                 "0.05); elasticities of the final year against published ranges.", classes)
+
+
 def access_table(summary: Summary) -> Table:
     """Walking access per everyday function in the final year."""
     rows, classes = [], []
@@ -174,7 +211,7 @@ def access_table(summary: Summary) -> Table:
                  "final year.", classes)
 
 
-SCENARIO_TABLES += [goal_table, mode_table, access_table]
+SCENARIO_TABLES += [goal_table, mode_table, access_table, validation_report_table]
 
 
 def provenance_tables(results: list[Result]) -> list[str | Table]:
@@ -248,7 +285,7 @@ def scenario_section(result: Result, files: str) -> Section:
     blocks.append(meta)
     if s.data_note:
         blocks.append(f"Data: {s.data_note}")
-    blocks += [make(s) for make in SCENARIO_TABLES]
+    blocks += [t for make in SCENARIO_TABLES if (t := make(s)) is not None]
     blocks += result_figures(result, files)
     return Section(f"Scenario {result.name}", blocks)
 

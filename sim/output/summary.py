@@ -14,6 +14,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 from pydantic import BaseModel, ConfigDict, ValidationError, field_validator
 
 from sim import __version__
@@ -21,6 +22,7 @@ from sim._fs import check_safe_name, json_clean, sha256_text, write_json
 from sim.errors import InputError
 from sim.model.goals import Goals
 from sim.model.simulation import Simulation
+from sim.scenario.edits import policy_for_year
 from sim.vocab import EVERYDAY_FUNCTIONS
 
 #: Version of the summary layout; a summary of another version is refused on read.
@@ -116,6 +118,29 @@ class DemandPart(_Part):
     by_area: dict[str, dict[str, float | None]]
     trip_length_distribution: dict[str, dict[str, float]]
     zone_size_m: float
+    pt_transfers: dict[str, float] = {}
+    pt_wait_by_period: dict[str, float | None] = {}
+    pt_minutes_per_trip: dict[str, float | None] = {}
+    trip_rate: dict[str, Any] = {}
+    destination_shares: dict[str, float] = {}
+    share_under_5km: float | None = None
+    mean_car_trip_km: float | None = None
+
+
+class ValidationRow(_Part):
+    """One row of the validation table: the base year's model figure against what was
+    observed (a value or a range), whether it was calibrated and is within tolerance."""
+
+    indicator: str
+    model: float | None
+    observed: float | None
+    observed_range: list[float] | None
+    unit: str
+    status: str
+    calibrated: bool
+    tolerance: float | None
+    within: bool | None
+    source: str
 
 
 class ElasticityCheck(_Part):
@@ -140,6 +165,9 @@ class YearPart(_Part):
     basket_share: Share
     access_share_within: dict[str, Share]
     lines: list[str]
+    destination_shares: dict[str, float] = {}
+    population_factor: float = 1.0
+    policy: dict[str, Any] = {}
 
 
 class LayerInfo(_Part):
@@ -182,6 +210,7 @@ class Summary(_Part):
     calibration: dict[str, Any]
     demand: DemandPart
     elasticities: dict[str, ElasticityCheck]
+    validation: list[ValidationRow] = []
     basket_share: Share
     access: dict[str, FunctionAccess]
     basket: Basket
@@ -261,9 +290,50 @@ def _years(sim: Simulation) -> dict[str, dict[str, Any]]:
             "basket_share": state.access.basket_share,
             "access_share_within": state.access.share_within,
             "lines": [line.name for line in state.network.lines],
+            "destination_shares": state.demand.destination_shares,
+            "population_factor": state.population_factor,
+            "policy": year_policy(sim, year),
         }
         for year, state in sorted(sim.years.items())
     }
+
+
+def year_policy(sim: Simulation, year: int) -> dict[str, Any]:
+    """The prices in force in a year: car cost per km, PT fare, tolls and parking."""
+    state = sim.years[year]
+    policy = policy_for_year(sim.scenario, year)
+    return {"car_cost_nok_per_km": state.params.car_cost_nok_per_km,
+            "pt_fare_nok": state.params.pt_fare_nok, "tolls_nok": policy.tolls,
+            "parking_nok": policy.parking}
+
+
+def _per_pt_trip(sim: Simulation, minutes: np.ndarray) -> float | None:
+    """Mean of a public transport matrix over the final year's PT trips."""
+    trips = np.nan_to_num(sim.final.demand.pt_od)
+    return float((trips * np.nan_to_num(minutes)).sum() / trips.sum()) if trips.sum() else None
+
+
+def _pt_wait_by_period(sim: Simulation) -> dict[str, float | None]:
+    """Mean wait per public transport trip of the final year, by period (minutes)."""
+    return {period: _per_pt_trip(sim, sim.final.skims.period(period).pt_wait_min)
+            for period in ("peak", "offpeak")}
+
+
+def _trip_rate(sim: Simulation) -> dict[str, Any]:
+    """Who makes the trips: the survey's rate for ages 13+ and the share under 13."""
+    inputs = sim.final.demand_inputs
+    cal = sim.region.calibration
+    return {"trips_per_person_13_plus": inputs.trips_per_person,
+            "under_13_share": 1.0 - inputs.trip_maker_share,
+            "trips_per_resident": inputs.trips_per_person * inputs.trip_maker_share,
+            "source": cal.get("under_13_source", "")}
+
+
+def _pt_minutes(sim: Simulation) -> dict[str, float | None]:
+    """Walking, waiting and in-vehicle minutes of the mean PT trip (periods weighted)."""
+    tt = sim.final.skims.combined(sim.final.params.peak_trip_share)
+    return {"walk": _per_pt_trip(sim, tt.pt_walk_min), "wait": _per_pt_trip(sim, tt.pt_wait_min),
+            "in_vehicle": _per_pt_trip(sim, tt.pt_ivt_min)}
 
 
 def _demand(sim: Simulation) -> dict[str, Any]:
@@ -281,6 +351,13 @@ def _demand(sim: Simulation) -> dict[str, Any]:
         "by_area": demand.by_area,
         "trip_length_distribution": demand.length_distribution,
         "zone_size_m": sim.scenario.model.zone_size_m,
+        "pt_transfers": sim.transfers,
+        "pt_wait_by_period": _pt_wait_by_period(sim),
+        "pt_minutes_per_trip": _pt_minutes(sim),
+        "trip_rate": _trip_rate(sim),
+        "destination_shares": demand.destination_shares,
+        "share_under_5km": demand.share_under_5km,
+        "mean_car_trip_km": demand.mean_car_trip_km,
     }
 
 
@@ -322,6 +399,7 @@ def summary_from_simulation(
         "demand": _demand(sim),
         "calibration": sim.calibration,
         "elasticities": sim.elasticities,
+        "validation": sim.validation,
         "access": access,
         "basket_share": final.access.basket_share,
         "basket": {"functions": list(EVERYDAY_FUNCTIONS), "groups": final.access.groups,

@@ -17,8 +17,9 @@ import pandas as pd
 import shapely
 from shapely.geometry.base import BaseGeometry
 
-from sim.domain import Line, Stop
+from sim.domain import Line, Stop, Streets
 from sim.errors import InputError
+from sim.params import ModelParams
 from sim.readers.facilities import (
     STOP_MERGE_M,
     empty_facilities,
@@ -37,6 +38,7 @@ from sim.readers.layers import (
     region_crs,
 )
 from sim.readers.osm import streets_from_osm
+from sim.region.external import check_stops_linked, external_from_pack
 from sim.region.lattice import lattice_from_cells
 from sim.region.model import Layer, Region
 from sim.region.pack import RegionPack
@@ -196,6 +198,20 @@ def _transit(
     return ({**stops, **gtfs.stops}, (*lines, *gtfs.lines), gtfs, {"lines.gtfs": layer})
 
 
+def _external(
+    pack: RegionPack, files: dict[str, list[Path]], stops: dict[str, Stop],
+    lines: tuple[Line, ...], streets: Streets,
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Layer]]:
+    """External zones and their links (:mod:`sim.region.external`); every stop of every
+    line must be linked to the streets or to a zone door (else :class:`InputError`)."""
+    log.info("%s: external zones", pack.region.name)
+    zones, links, layers = external_from_pack(pack, files, stops)
+    defaults = ModelParams()
+    radius = pack.external.walk_radius_m if pack.external else defaults.external_stop_radius_m
+    check_stops_linked(lines, stops, streets, links, defaults.stop_snap_max_m, radius)
+    return zones, links, layers
+
+
 def _calibration(pack: RegionPack) -> tuple[dict[str, Any], Layer]:
     """The travel-survey targets, and whether they describe this region."""
     cal = pack.calibration
@@ -287,12 +303,14 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
     facilities = pd.concat([facilities, transit_stops], ignore_index=True)
     calibration, calibration_layer = _calibration(pack)
     layers.setdefault("calibration", calibration_layer)
+    external, external_links, external_layers = _external(pack, files, stops, lines, streets)
+    layers.update(external_layers)
     region = Region(
         name=pack.region.name, streets=streets, cells=cells.reset_index(drop=True),
         cell_size_m=cell_size, areas=pack.area_objects(crs), stops=stops,
         lines=lines, facilities=facilities, boundary=boundary, layers=layers,
         base_year=pack.region.base_year, calibration=calibration,
-        external_zones=pack.external_zone_frame(crs),
+        external_zones=external, external_links=external_links,
         inputs={k: ", ".join(p.name for p in v) for k, v in files.items()},
         seed=pack.region.seed, walk_thresholds_m=dict(pack.walk_thresholds_m),
         need_share={k: c.in_need / c.residents for k, c in pack.capacity.items()},

@@ -2,7 +2,8 @@
 
 Layout of ``<cache>/bundle/``: ``manifest.json`` (cache key), ``region.json`` (areas,
 stops, lines, layers, calibration, boundary as WKB hex), ``streets.npz``, ``cells.csv``,
-``facilities.csv``, ``external_zones.csv`` and ``info.json`` (what ``data info`` shows).
+``facilities.csv``, ``external_zones.csv``, ``external_links.csv`` and ``info.json``
+(what ``data info`` shows).
 """
 
 from __future__ import annotations
@@ -19,15 +20,16 @@ import shapely
 
 from sim._fs import atomic_dir, sha256_file
 from sim.domain import CRS, Line, Stop, Streets
-from sim.region.model import Area, Layer, Region
+from sim.region.model import EXTERNAL_LINK_COLUMNS, EXTERNAL_ZONE_COLUMNS, Area, Layer, Region
 
 #: Version of the bundle layout; part of the cache key.
-BUNDLE_FORMAT = 3
+BUNDLE_FORMAT = 4
 
 BUNDLE_NAME = "bundle"
 
 #: Files of a bundle whose checksums the manifest records.
 BUNDLE_FILES = ("streets.npz", "cells.csv", "facilities.csv", "external_zones.csv",
+                "external_links.csv",
                 "region.json", "info.json")
 
 
@@ -99,6 +101,7 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
         region.cells.to_csv(tmp / "cells.csv", index=False)
         region.facilities.to_csv(tmp / "facilities.csv", index=False)
         region.external_zones.to_csv(tmp / "external_zones.csv", index=False)
+        region.external_links.to_csv(tmp / "external_links.csv", index=False)
         _dump(tmp / "region.json", {
             "name": region.name,
             "cell_size_m": region.cell_size_m,
@@ -134,10 +137,8 @@ def load_bundle(bundle: Path) -> Region:
     facilities = pd.read_csv(bundle / "facilities.csv",
                              dtype={"category": str, "name": str, "status": str, "source": str})
     facilities["name"] = facilities["name"].fillna("")
-    try:
-        external = pd.read_csv(bundle / "external_zones.csv")
-    except pd.errors.EmptyDataError:
-        external = pd.DataFrame()
+    external = _read_table(bundle / "external_zones.csv", EXTERNAL_ZONE_COLUMNS)
+    links = _read_table(bundle / "external_links.csv", EXTERNAL_LINK_COLUMNS)
     return Region(
         name=meta["name"],
         streets=streets,
@@ -157,11 +158,21 @@ def load_bundle(bundle: Path) -> Region:
         need_share=meta["need_share"],
         places_per_facility=meta["places_per_facility"],
         external_zones=external,
+        external_links=links,
         inputs=meta["inputs"],
         seed=meta["seed"],
         neighbours={k: shapely.from_wkb(v) for k, v in meta.get("neighbours_wkb", {}).items()},
         crs=meta.get("crs", CRS),
     )
+
+
+def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
+    """A CSV table of the bundle with its columns (empty when the file has no rows)."""
+    try:
+        table = pd.read_csv(path, keep_default_na=False, na_values=[""])
+    except pd.errors.EmptyDataError:
+        table = pd.DataFrame()
+    return table.reindex(columns=list(columns))
 
 
 def read_info(bundle: Path) -> dict:

@@ -189,6 +189,9 @@ _CALIBRATION = {
     "trips_per_person_day": 3.3,
     "car_driver_share": 0.55,
     "car_passenger_share": 0.08,
+    "under_13_share": 0.15,
+    "destination_shares": {"inside": 0.8, "storby": 0.2},
+    "share_under_5km": 0.5,
 }
 _IN_NEED = {"school": 16_000, "kindergarten": 7_434}  # pupils, enrolled children
 _RESIDENTS = 129_874
@@ -285,9 +288,10 @@ def demo_region(seed: int = SEED) -> Region:
         Area(name, kind, X0 + x, Y0 + y, radius, earliest, status="synthetic")
         for name, kind, x, y, radius, earliest in _AREAS
     )
-    external = pd.DataFrame(
-        {"name": ["Storby"], "x": [X0 + 12_600.0], "y": [Y0 + 3600.0], "trip_share": [0.2]}
-    )
+    external = pd.DataFrame({"name": ["Storby"], "area": ["Storby"], "group": ["storby"],
+                             "x": [X0 + 12_600.0], "y": [Y0 + 3600.0], "population": [60_000.0],
+                             "kind": ["growth_area"], "car_kmh": [np.nan],
+                             "status": ["synthetic"]})
     return Region(
         name="demo",
         streets=streets,

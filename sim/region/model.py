@@ -18,6 +18,20 @@ from shapely.geometry.base import BaseGeometry
 from sim.domain import CRS, Line, Stop, Streets
 from sim.vocab import AreaKind, Status
 
+#: Columns of :attr:`Region.external_zones`: destinations outside the region. ``area``
+#: is the place a zone belongs to (e.g. Oslo), ``group`` its destination group in the
+#: survey's split (e.g. oslo, elsewhere), ``population`` its size in destination choice,
+#: ``kind`` sets parking and terminal time, ``car_kmh`` the speed of its road connector.
+EXTERNAL_ZONE_COLUMNS = ("name", "area", "group", "x", "y", "population", "kind", "car_kmh",
+                         "status")
+
+#: Columns of :attr:`Region.external_links`: how stops reach external zones. ``kind``
+#: ``walk``: on foot over ``metres`` (``status`` ``real`` on real streets, ``synthetic`` on
+#: the lattice); ``onward``: a ride on the zone's own network from the stop, ``metres``
+#: at ``speed_kmh`` after a wait of half of ``headway_min`` (``estimated``).
+EXTERNAL_LINK_COLUMNS = ("zone", "stop", "kind", "metres", "speed_kmh", "headway_min",
+                         "status")
+
 
 @dataclass(frozen=True)
 class Layer:
@@ -65,6 +79,9 @@ class Region:
     ``layers`` maps a layer name (``streets``, ``population``, ``jobs``, ``lines``,
     ``facilities.<category>`` ...) to its provenance. ``walk_thresholds_m`` holds the
     pack's walking thresholds per everyday function (scenario ``[goals]`` overrides them).
+    ``external_zones`` and ``external_links`` (:data:`EXTERNAL_ZONE_COLUMNS`,
+    :data:`EXTERNAL_LINK_COLUMNS`) are the destinations outside the region and how
+    stops reach them.
     ``calibration`` holds the travel-survey targets (``mode_shares``,
     ``trips_per_person_day``, ``car_driver_share``, ``car_passenger_share``, ``source``
     ...); ``need_share`` the share of residents who need a place per capacity function
@@ -86,7 +103,10 @@ class Region:
     layers: dict[str, Layer]
     base_year: int
     calibration: dict[str, Any] = field(default_factory=dict)
-    external_zones: pd.DataFrame = field(default_factory=pd.DataFrame)
+    external_zones: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(EXTERNAL_ZONE_COLUMNS)))
+    external_links: pd.DataFrame = field(
+        default_factory=lambda: pd.DataFrame(columns=list(EXTERNAL_LINK_COLUMNS)))
     inputs: dict[str, str] = field(default_factory=dict)
     seed: int | None = None
     walk_thresholds_m: dict[str, float] = field(default_factory=dict)

@@ -25,7 +25,7 @@ from pydantic import (
 from sim._fs import REGION_NAME
 from sim.domain import CRS, Line, Stop, lonlat_to_xy
 from sim.errors import InputError
-from sim.region.model import Area, Layer
+from sim.region.model import EXTERNAL_ZONE_COLUMNS, Area, Layer
 from sim.settings import pack_search_path
 from sim.vocab import AreaKind, Mode, Status
 
@@ -173,7 +173,14 @@ class LineSpec(_Model):
 
 
 class ExternalZone(Place):
-    trip_share: float = Field(ge=0, le=1)
+    """A destination outside the region given as one point (e.g. a synthetic city)."""
+
+    group: str = Field(min_length=1, description="destination group of the survey's split "
+                       "(e.g. oslo, elsewhere)")
+    population: float = Field(gt=0, description="residents: the zone's size in destination "
+                              "choice")
+    kind: AreaKind = "growth_area"
+    car_kmh: float | None = Field(default=None, gt=0)
 
 
 class JobCentre(Place):
@@ -207,12 +214,36 @@ class CapacityFacts(_Model):
     source: str
 
 
+class PurposeTarget(_Model):
+    """Mode shares of one purpose (a subset of walk, bike, pt, car), with their source."""
+
+    shares: dict[str, float]
+    status: Status
+    source: str
+
+
+class ObservedFigure(_Model):
+    """An observed figure the model is checked against (not calibrated): a value or a
+    ``[low, high]`` range, with its status and source."""
+
+    value: float | None = None
+    range: tuple[float, float] | None = None
+    status: Status
+    source: str
+
+
 class Calibration(_Model):
     """Travel-survey targets of the mode choice (other keys are kept as they are).
 
     ``regional = false`` marks targets that are not from a survey of this region (e.g.
     the national travel survey written by ``region new``): every output then says
     the mode choice is not calibrated to the region.
+    ``trips_per_person_day`` is the survey's rate for people aged 13 and over;
+    ``under_13_share`` of the residents make no trips of their own in the model.
+    ``destination_shares`` splits trips into ``inside`` the region and the groups of
+    the external zones (e.g. ``oslo``, ``elsewhere``); ``share_under_5km`` is the share
+    of trips shorter than 5 km; ``population_by_year`` gives official totals used to
+    back-cast a reference year before the base year.
     """
 
     model_config = ConfigDict(extra="allow")
@@ -222,6 +253,15 @@ class Calibration(_Model):
     trips_per_person_day: float = Field(gt=0)
     car_driver_share: float = Field(gt=0, le=1)
     car_passenger_share: float = Field(ge=0, le=1)
+    under_13_share: float = Field(default=0.0, ge=0, lt=1)
+    under_13_source: str = ""
+    destination_shares: dict[str, float] = {}
+    destination_source: str = ""
+    share_under_5km: float | None = Field(default=None, gt=0, lt=1)
+    population_by_year: dict[int, float] = {}
+    population_source: str = ""
+    purpose_mode_shares: dict[str, PurposeTarget] = {}
+    observed: dict[str, ObservedFigure] = {}
 
 
 class LatticeSpec(_Model):
@@ -229,6 +269,67 @@ class LatticeSpec(_Model):
     detour: float = Field(default=1.3, ge=1)
     link_radius_m: float = Field(default=400.0, gt=0)
     car_speed_kmh: float = Field(default=40.0, gt=0)
+
+
+class ExternalArea(_Model):
+    """A place outside the region whose destinations come from a population grid.
+
+    Cells of ``population`` (an ``[external.inputs]`` key) whose centre lies in the
+    municipalities matching ``kommuner`` (``fnmatch`` patterns of municipality numbers,
+    minus ``exclude_kommuner``) become zones: one per stop in ``station_zones`` (the
+    cells within ``catchment_m`` nearer to it than to the other such stops), the rest
+    grouped into ``other_zones`` population-weighted k-means zones. Each zone's door is
+    the population-weighted centre of its cells. ``onward_from`` stops reach every zone
+    of the area by an onward ride (the area's own network, not modelled line by line).
+    """
+
+    name: str
+    group: str = Field(min_length=1)
+    population: str
+    kommuner: list[str] = Field(min_length=1)
+    exclude_kommuner: list[str] = []
+    station_zones: list[str] = []
+    catchment_m: float = Field(default=1000.0, gt=0)
+    other_zones: int = Field(default=1, ge=1, le=200)
+    onward_from: list[str] = []
+    onward_kmh: float = Field(default=25.0, gt=0)
+    onward_detour: float = Field(default=1.3, ge=1)
+    onward_headway_min: float = Field(default=10.0, gt=0)
+    car_kmh: float = Field(gt=0)
+    kind: AreaKind = "other"
+    status: Status = "derived"
+    note: str = ""
+
+
+class ExternalSpec(_Model):
+    """``[external]``: destinations outside the region built from population grids.
+
+    ``inputs`` maps a key to file alternatives (as ``[inputs]``); ``municipalities`` is
+    the key of the municipal boundaries and ``streets`` of real streets at the far end
+    (optional): a walk between a zone door and a stop runs on those streets when both
+    lie within ``streets_snap_m`` of them, else on the lattice (straight distance ×
+    ``walk_detour``). Stops within ``walk_radius_m`` of a door are linked on foot.
+    """
+
+    source: str
+    inputs: dict[str, list[str]]
+    municipalities: str
+    municipality_column: str = "kommunenummer"
+    streets: str | None = None
+    walk_radius_m: float = Field(default=1500.0, gt=0)
+    walk_detour: float = Field(default=1.3, ge=1)
+    streets_snap_m: float = Field(default=200.0, gt=0)
+    seed: int = 0
+    areas: list[ExternalArea] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _keys_known(self) -> ExternalSpec:
+        keys = [self.municipalities, *(a.population for a in self.areas)]
+        keys += [self.streets] if self.streets else []
+        missing = sorted({k for k in keys if k not in self.inputs})
+        if missing:
+            raise ValueError(f"external inputs {missing} are not in [external.inputs]")
+        return self
 
 
 class RegionPack(_Model):
@@ -247,6 +348,7 @@ class RegionPack(_Model):
     calibration: Calibration | None = None
     capacity: dict[str, CapacityFacts] = {}
     external_zones: list[ExternalZone] = []
+    external: ExternalSpec | None = None
     jobs: Jobs | None = None
     proxies: Proxies = Proxies()
     lattice: LatticeSpec = LatticeSpec()
@@ -263,6 +365,10 @@ class RegionPack(_Model):
             missing = [s for s in line.stops if s not in names]
             if missing:
                 raise ValueError(f"line {line.name!r} uses unknown stops {missing}")
+        for area in self.external.areas if self.external else []:
+            missing = [s for s in [*area.station_zones, *area.onward_from] if s not in names]
+            if missing:
+                raise ValueError(f"external area {area.name!r} uses unknown stops {missing}")
         return self
 
     @property
@@ -307,9 +413,13 @@ class RegionPack(_Model):
         return tuple(out)
 
     def external_zone_frame(self, crs: str = CRS) -> pd.DataFrame:
-        """External zones with columns ``name, x, y, trip_share``."""
-        rows = [(z.name, *z.xy_in(crs), z.trip_share) for z in self.external_zones]
-        return pd.DataFrame(rows, columns=["name", "x", "y", "trip_share"])
+        """The pack's point external zones with :data:`EXTERNAL_ZONE_COLUMNS`."""
+        rows = [{"name": z.name, "area": z.name, "group": z.group, "x": z.xy_in(crs)[0],
+                 "y": z.xy_in(crs)[1],
+                 "population": z.population, "kind": z.kind,
+                 "car_kmh": z.car_kmh or np.nan, "status": z.status}
+                for z in self.external_zones]
+        return pd.DataFrame(rows, columns=list(EXTERNAL_ZONE_COLUMNS))
 
 
 def known_regions() -> list[str]:
@@ -392,4 +502,23 @@ def resolve_inputs(pack: RegionPack, sources: Path | list[Path]) -> dict[str, li
                 wanted = " | ".join(a if isinstance(a, str) else "+".join(a) for a in alternatives)
                 where = " or ".join(str(d) for d in dirs) or "(no input directory)"
                 raise InputError(f"{where}: missing {key} input file (expected one of: {wanted})")
+    return {**found, **resolve_external_inputs(pack, dirs)}
+
+
+def resolve_external_inputs(pack: RegionPack, dirs: list[Path]) -> dict[str, list[Path]]:
+    """The ``[external.inputs]`` files found in ``dirs`` (searched in order), keyed
+    ``external.<key>``.
+
+    Raises :class:`InputError` naming the key when none of its alternatives exists.
+    """
+    if pack.external is None:
+        return {}
+    found: dict[str, list[Path]] = {}
+    for key, alternatives in pack.external.inputs.items():
+        paths = [d / name for name in alternatives for d in dirs if (d / name).is_file()]
+        if not paths:
+            where = " or ".join(str(d) for d in dirs) or "(no input directory)"
+            raise InputError(f"{where}: missing external input {key!r} "
+                             f"(expected one of: {' | '.join(alternatives)})")
+        found[f"external.{key}"] = paths[:1]
     return found

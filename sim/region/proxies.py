@@ -42,6 +42,31 @@ def jobs_proxy(
     return jobs
 
 
+def weighted_kmeans(
+    xy: np.ndarray, weight: np.ndarray, count: int, seed: int = 0, iterations: int = 30
+) -> tuple[np.ndarray, np.ndarray]:
+    """Population-weighted k-means of points: ``count`` centres and each point's label.
+
+    Starts from ``count`` distinct points drawn with probability proportional to their
+    weight (seeded, so deterministic); a centre that loses all its points stays put. The
+    labels refer to the final centres.
+    """
+    count = min(count, len(xy))
+    rng = np.random.default_rng(seed)
+    centres = xy[rng.choice(len(xy), size=count, replace=False, p=weight / weight.sum())]
+    for _ in range(iterations):
+        label = _nearest_centre(xy, centres)
+        for k in range(count):
+            members = label == k
+            if members.any() and weight[members].sum() > 0:
+                centres[k] = np.average(xy[members], axis=0, weights=weight[members])
+    return centres, _nearest_centre(xy, centres)
+
+
+def _nearest_centre(xy: np.ndarray, centres: np.ndarray) -> np.ndarray:
+    return ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2).argmin(axis=1)
+
+
 def kindergarten_proxy(cells: pd.DataFrame, count: int, seed: int = 0) -> pd.DataFrame:
     """Proxy kindergartens: ``count`` population-weighted k-means centres of the cells.
 
@@ -49,18 +74,8 @@ def kindergarten_proxy(cells: pd.DataFrame, count: int, seed: int = 0) -> pd.Dat
     """
     if count <= 0 or cells.empty:
         return empty_facilities()
-    xy = cells[["x", "y"]].to_numpy(float)
-    w = cells["population"].to_numpy(float)
-    count = min(count, len(cells))
-    rng = np.random.default_rng(seed)
-    centres = xy[rng.choice(len(xy), size=count, replace=False, p=w / w.sum())]
-    for _ in range(30):
-        d2 = ((xy[:, None, :] - centres[None, :, :]) ** 2).sum(axis=2)
-        label = d2.argmin(axis=1)
-        for k in range(count):
-            members = label == k
-            if members.any() and w[members].sum() > 0:
-                centres[k] = np.average(xy[members], axis=0, weights=w[members])
+    centres, _ = weighted_kmeans(cells[["x", "y"]].to_numpy(float),
+                                 cells["population"].to_numpy(float), count, seed)
     rows = [{"category": "kindergarten", "name": f"proxy kindergarten {k + 1}", "x": cx,
              "y": cy, "status": "proxy", "source": "population-weighted k-means of the grid"}
             for k, (cx, cy) in enumerate(centres)]

@@ -1,20 +1,23 @@
-"""The scenario's edits applied to a region for one year: lines and streets in force.
+"""The scenario's edits applied to a region for one year: lines, streets and policy in force.
 
-Edits apply from their year on. Two years with the same lines and street edits in
-force share one network state (:func:`network_state`), so networks and travel-time
-matrices are built once per state.
+Edits and policy measures apply from their year on. Two years with the same lines,
+street edits and car speed factors share one network state (:func:`network_state`), so
+networks and travel-time matrices are built once per state; prices (car cost, fares,
+tolls, parking) act on the demand of their year only.
 """
 
 from __future__ import annotations
 
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from typing import TypeVar
 
 import numpy as np
 
 from sim.domain import Line, Stop, Streets
 from sim.graph import nearest_points
+from sim.params import ModelParams
 from sim.region.model import Region
-from sim.scenario.schema import Scenario
+from sim.scenario.schema import CarCost, CarSpeed, PtFare, Scenario
 
 
 def lines_for_year(region: Region, scenario: Scenario, year: int) -> tuple[Line, ...]:
@@ -79,15 +82,65 @@ def street_edits_for_year(scenario: Scenario, year: int) -> tuple[tuple[int, ...
 
 
 def network_state(region: Region, scenario: Scenario, year: int) -> tuple:
-    """What makes two years' networks identical: the lines, the stops they call at (with
-    their coordinates) and the street edits in force (by content, not position)."""
+    """What makes two years' networks and travel times identical: the lines, the stops
+    they call at (with their coordinates), the street edits in force (by content, not
+    position) and the car speed factors of the year's policy."""
     lines = lines_for_year(region, scenario, year)
     stops = stops_for_scenario(region, scenario)
     used = sorted({name for line in lines for name in line.stops})
     added, closed = street_edits_for_year(scenario, year)
     edits = (tuple(repr(scenario.streets.add_link[i]) for i in added),
              tuple(repr(scenario.streets.close_link[i]) for i in closed))
-    return lines, tuple((n, stops[n].x, stops[n].y) for n in used), edits
+    params = params_for_year(scenario, year)
+    return (lines, tuple((n, stops[n].x, stops[n].y) for n in used), edits,
+            (params.car_speed_factor_peak, params.car_speed_factor_offpeak))
+
+
+T = TypeVar("T", CarCost, PtFare, CarSpeed)
+
+
+def _in_force(entries: list[T], year: int) -> list[T]:
+    """Entries in force in ``year``, oldest first (a later one overrides)."""
+    return sorted((e for e in entries if e.from_year <= year), key=lambda e: e.from_year)
+
+
+def params_for_year(scenario: Scenario, year: int) -> ModelParams:
+    """The scenario's model parameters with the policy in force in ``year``: car running
+    cost, public transport fare and car speed factors."""
+    policy = scenario.policy
+    update: dict[str, float] = {}
+    for cost in _in_force(policy.car_cost, year):
+        update["car_cost_nok_per_km"] = cost.nok_per_km
+    for fare in _in_force(policy.pt_fare, year):
+        update["pt_fare_nok"] = fare.nok
+    for speed in _in_force(policy.speed, year):
+        if speed.factor_peak is not None:
+            update["car_speed_factor_peak"] = speed.factor_peak
+        if speed.factor_offpeak is not None:
+            update["car_speed_factor_offpeak"] = speed.factor_offpeak
+    return scenario.model.model_copy(update=update) if update else scenario.model
+
+
+@dataclass(frozen=True)
+class YearPolicy:
+    """Charges by place in force in a year: tolls per cordon (NOK per crossing car trip)
+    and parking per area (NOK)."""
+
+    tolls: dict[str, float]
+    parking: dict[str, float]
+
+
+def policy_for_year(scenario: Scenario, year: int) -> YearPolicy:
+    """The tolls and parking charges in force in ``year`` (latest entry per place)."""
+    tolls: dict[str, float] = {}
+    for toll in sorted((t for t in scenario.policy.toll if t.from_year <= year),
+                       key=lambda t: t.from_year):
+        tolls[toll.cordon] = toll.nok * (1.0 if toll.charged == "both" else 0.5)
+    parking: dict[str, float] = {}
+    for charge in sorted((c for c in scenario.policy.parking if c.from_year <= year),
+                         key=lambda c: c.from_year):
+        parking[charge.area] = charge.nok
+    return YearPolicy({k: v for k, v in tolls.items() if v > 0}, parking)
 
 
 def streets_for_year(region: Region, scenario: Scenario, year: int) -> Streets:

@@ -11,8 +11,9 @@ import difflib
 import itertools
 import tomllib
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Literal, Self
 
+import pandas as pd
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -38,6 +39,7 @@ Metres = Annotated[float, Field(gt=0, le=100_000, allow_inf_nan=False, strict=Tr
 Speed = Annotated[float, Field(gt=0, le=200, allow_inf_nan=False, strict=True)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
 #: EPSG:25833 metres; checked against the region's extent in :meth:`Scenario.check_against`.
+SpeedFactor = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False, strict=True)]
 Coord = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 Name = Annotated[str, Field(min_length=1, max_length=200, strict=True)]
 Text = Annotated[str, Field(max_length=5000, strict=True)]
@@ -238,6 +240,66 @@ class NewFacility(_Strict):
         return value
 
 
+class CarCost(_Strict):
+    """``[[policy.car_cost]]``: car running cost per km from a year (fuel, wear, taxes)."""
+
+    from_year: Year
+    nok_per_km: Amount
+
+
+class PtFare(_Strict):
+    """``[[policy.pt_fare]]``: average public transport fare per trip from a year."""
+
+    from_year: Year
+    nok: Amount
+
+
+class CarSpeed(_Strict):
+    """``[[policy.speed]]``: car speed factors (share of the speed limit) from a year,
+    e.g. lower limits or more congestion; a factor left out keeps its value."""
+
+    from_year: Year
+    factor_peak: SpeedFactor | None = None
+    factor_offpeak: SpeedFactor | None = None
+
+
+class Toll(_Strict):
+    """``[[policy.toll]]``: a charge on car trips crossing a named cordon from a year.
+
+    The cordon is an area of the region (its circle) or an external area (e.g.
+    ``"Oslo"``: trips between the region and Oslo). ``charged = "both"`` charges every
+    crossing trip, ``"inbound"`` only trips into the cordon (half of the crossings of
+    the day's trips, on average). A later entry for the same cordon replaces it (``nok =
+    0`` removes it).
+    """
+
+    cordon: Name
+    nok: Amount
+    from_year: Year
+    charged: Literal["both", "inbound"] = "both"
+
+
+class ParkingCharge(_Strict):
+    """``[[policy.parking]]``: the parking charge at destinations in an area (a region
+    area or an external area) from a year; it replaces the charge by zone kind."""
+
+    area: Name
+    nok: Amount
+    from_year: Year
+
+
+class Policy(_Strict):
+    """``[policy]``: measures that change over time, each from a year. A year uses the
+    latest entry in force; years before the first entry use the ``[model]`` values.
+    The reference year of nullvekst uses its own year's policy."""
+
+    car_cost: list[CarCost] = []
+    pt_fare: list[PtFare] = []
+    speed: list[CarSpeed] = []
+    toll: list[Toll] = []
+    parking: list[ParkingCharge] = []
+
+
 #: The 90 % rule: share of growth in priority areas and stations (kommuneplanens
 #: samfunnsdel 2021–2040, facts §1).
 PLACEMENT_TARGET = 0.9
@@ -298,6 +360,7 @@ class Scenario(_Strict):
     streets: Streets = Streets()
     facilities: list[NewFacility] = []
     goals: Goals = Goals()
+    policy: Policy = Policy()
     model: ModelParams = ModelParams()
     gis: GisLayers | None = None
 
@@ -399,6 +462,11 @@ class Scenario(_Strict):
                   if not isinstance(s, str)]
         for i, cut in enumerate(self.transit.remove_stop):
             _check_name(path, f"transit.remove_stop[{i}].stop", cut.stop, stops, "stop")
+        places = areas + sorted(set(region.external_zones.get("area", pd.Series()).dropna()))
+        for i, toll in enumerate(self.policy.toll):
+            _check_name(path, f"policy.toll[{i}].cordon", toll.cordon, places, "cordon")
+        for i, charge in enumerate(self.policy.parking):
+            _check_name(path, f"policy.parking[{i}].area", charge.area, places, "area")
 
 
 def _check_coordinates(path: Path, points: list[tuple[str, float, float]],
