@@ -17,6 +17,7 @@ from typing import Any
 from sim import __version__, settings
 from sim._fs import atomic_dir, sha256_file, sha256_text, write_json
 from sim.errors import InputError
+from sim.model.growth import region_for_scenario
 from sim.model.simulation import calibration_for_region, simulate, skim_source
 from sim.model.zones import zones_from_cells
 from sim.output.compare import compare_results
@@ -24,6 +25,7 @@ from sim.output.diff import Difference, diff_summaries
 from sim.output.report import load_results, write_report
 from sim.output.result import write_result
 from sim.output.summary import VOLATILE_KEYS, Summary, read_summary
+from sim.readers.growth import growth_features_from_file
 from sim.region.load import fetch_region, import_region, load_region, matrix_cache_dir
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
@@ -36,10 +38,29 @@ log = logging.getLogger(__name__)
 ENVIRONMENT_KEYS = ("manifest.version", "manifest.python")
 
 
+def with_growth_layers(scenario: Scenario, path: Path) -> Scenario:
+    """The scenario with the features of its ``[[growth_layer]]`` files as placements.
+
+    Layer paths are relative to the scenario file ``path``; their hashes join the
+    scenario's input files (and so the result's manifest).
+    """
+    for entry in scenario.growth_layer:
+        file = Path(entry.path)
+        if not file.is_absolute():
+            file = Path(path).parent / file
+        where = f"{file} (layer {entry.layer})" if entry.layer else str(file)
+        features = growth_features_from_file(file, entry.layer,
+                                             [entry.from_year, entry.to_year],
+                                             [entry.dwellings, entry.jobs])
+        scenario = scenario.with_layer_features(entry, where, features, str(file),
+                                                sha256_file(file))
+    return scenario
+
+
 def load_scenario(path: Path, text: str | None = None) -> tuple[Scenario, Region, str]:
     """Read, validate and check a scenario against its region: ``(scenario, region, text)``."""
     text = scenario_text(path) if text is None else text
-    scenario = scenario_from_text(text, path)
+    scenario = with_growth_layers(scenario_from_text(text, path), path)
     region = load_region(scenario.scenario.region)
     scenario.check_against(region, path)
     return scenario, region, text
@@ -53,6 +74,7 @@ def validate_scenario(path: Path) -> tuple[Scenario, Region]:
 
 def _simulate_and_write(scenario: Scenario, region: Region, out: Path, label: Path,
                         text: str) -> Summary:
+    region = region_for_scenario(region, scenario)  # new development cells, if any
     zones = zones_from_cells(region, scenario.model.zone_size_m)
     skims = skim_source(region, zones, scenario.model, matrix_cache_dir(region.name))
     simulation = simulate(region, scenario, skims)

@@ -19,6 +19,7 @@ from sim.vocab import Mode, Status
 CRS = "EPSG:25833"
 
 _TO_CRS = Transformer.from_crs("EPSG:4326", CRS, always_xy=True)
+_FROM_CRS = Transformer.from_crs(CRS, "EPSG:4326", always_xy=True)
 
 
 def lonlat_to_xy(lon: float | np.ndarray, lat: float | np.ndarray) -> tuple:
@@ -29,6 +30,11 @@ def lonlat_to_xy(lon: float | np.ndarray, lat: float | np.ndarray) -> tuple:
     (249769, 6647585)
     """
     return _TO_CRS.transform(lon, lat)
+
+
+def xy_to_lonlat(x: float | np.ndarray, y: float | np.ndarray) -> tuple:
+    """:data:`CRS` metres to WGS84 longitude/latitude (the inverse of :func:`lonlat_to_xy`)."""
+    return _FROM_CRS.transform(x, y)
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,19 @@ def synthetic_tag(data_status: str) -> str:
             "mixed": "  [partly proxy/synthetic data — see data note]"}.get(data_status, "")
 
 
+def basis_label(basis: object) -> str:
+    """One line on a goal's data basis: the shares of its number that rest on weak data.
+
+    ``basis`` is a :class:`sim.model.goals.DataBasis` (or None when not known).
+    """
+    if basis is None:
+        return "data basis: not recorded"
+    parts = [f"{name} {getattr(basis, f'{name}_share'):.0%}"
+             for name in ("proxy", "estimated", "synthetic")
+             if getattr(basis, f"{name}_share") > 0]
+    return "rests on " + (", ".join(parts) if parts else "real data only")
+
+
 def save(fig: plt.Figure, path: Path) -> Path:
     """Write ``fig`` as PNG without a timestamp or software tag (same inputs, same bytes)."""
     fig.savefig(path, dpi=110, bbox_inches="tight", metadata={"Software": None})

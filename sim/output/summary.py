@@ -21,10 +21,13 @@ from sim._fs import json_clean, sha256_text, write_json
 from sim.errors import InputError
 from sim.model.goals import Goals
 from sim.model.simulation import Simulation
-from sim.vocab import EVERYDAY_FUNCTIONS
+from sim.vocab import BASKET_FUNCTIONS, EVERYDAY_FUNCTIONS
 
 #: Version of the summary layout; a summary of another version is refused on read.
-SCHEMA_VERSION = 2
+#: 3: placement ``value`` follows ``goals.placement_rule`` (``each``: the smaller of the
+#: dwellings and jobs shares), kortreist ``value`` is the new residents' basket share,
+#: the basket counts a high-frequency stop and children's needs; green share and CO2.
+SCHEMA_VERSION = 3
 
 #: Keys of ``summary.json`` that change from run to run.
 VOLATILE_KEYS = ("created",)
@@ -71,10 +74,16 @@ class FunctionAccess(_Part):
 
 
 class GroupAccess(_Part):
-    """Basket of one population group (existing, new, everyone)."""
+    """Basket of one population group (existing, new, everyone).
+
+    ``basket_share``: share with every function they need within reach (school and
+    kindergarten for children of those ages); ``all_within_share``: share with all five
+    basket functions within reach.
+    """
 
     residents: float
     basket_share: Share
+    all_within_share: Share
     share_within: dict[str, Share]
     n_of_m: dict[str, Share]
 
@@ -273,7 +282,8 @@ def _demand(sim: Simulation) -> dict[str, Any]:
 
 
 def _manifest(sim: Simulation, scenario_path: Path, scenario_text: str) -> dict[str, Any]:
-    inputs = {str(scenario_path): sha256_text(scenario_text), **sim.region.inputs}
+    inputs = {str(scenario_path): sha256_text(scenario_text), **sim.region.inputs,
+              **sim.scenario.input_files}
     return {
         "package": "baerum-sim",
         "version": __version__,
@@ -310,7 +320,7 @@ def summary_from_simulation(
         "elasticities": sim.elasticities,
         "access": access,
         "basket_share": final.access.basket_share,
-        "basket": {"functions": list(EVERYDAY_FUNCTIONS), "groups": final.access.groups,
+        "basket": {"functions": list(BASKET_FUNCTIONS), "groups": final.access.groups,
                    "base_year": sim.base.access.groups["everyone"],
                    "cells_gaining": cells_gaining, "cells_losing": cells_losing},
         "transit_access": final.access.transit,

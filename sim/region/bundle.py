@@ -2,7 +2,8 @@
 
 Layout of ``<cache>/bundle/``: ``manifest.json`` (cache key), ``region.json`` (areas,
 stops, lines, layers, calibration, boundary as WKB hex), ``streets.npz``, ``cells.csv``,
-``facilities.csv``, ``external_zones.csv`` and ``info.json`` (what ``data info`` shows).
+``facilities.csv``, ``external_zones.csv``, ``place_names.csv`` (map labels) and
+``info.json`` (what ``data info`` shows).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from sim.domain import Line, Stop, Streets
 from sim.region.model import Area, Layer, Region
 
 #: Version of the bundle layout; part of the cache key.
-BUNDLE_FORMAT = 2
+BUNDLE_FORMAT = 3
 
 BUNDLE_NAME = "bundle"
 
@@ -79,6 +80,7 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
         region.cells.to_csv(tmp / "cells.csv", index=False)
         region.facilities.to_csv(tmp / "facilities.csv", index=False)
         region.external_zones.to_csv(tmp / "external_zones.csv", index=False)
+        region.place_names.to_csv(tmp / "place_names.csv", index=False)
         _dump(tmp / "region.json", {
             "name": region.name,
             "cell_size_m": region.cell_size_m,
@@ -91,6 +93,9 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
             "walk_thresholds_m": region.walk_thresholds_m,
             "need_share": region.need_share,
             "places_per_facility": region.places_per_facility,
+            "age_shares": region.age_shares,
+            "age_note": region.age_note,
+            "climate": region.climate,
             "inputs": region.inputs,
             "seed": region.seed,
             "boundary_wkb": shapely.to_wkb(region.boundary, hex=True),
@@ -107,7 +112,8 @@ def load_bundle(bundle: Path) -> Region:
         streets = Streets(**{f.name: npz[f.name] for f in fields(Streets)})
     cells = pd.read_csv(bundle / "cells.csv", dtype={"cell_id": "int64"})
     facilities = pd.read_csv(bundle / "facilities.csv",
-                             dtype={"category": str, "name": str, "status": str, "source": str})
+                             dtype={"category": str, "name": str, "status": str, "source": str,
+                                    "kind": str})
     facilities["name"] = facilities["name"].fillna("")
     try:
         external = pd.read_csv(bundle / "external_zones.csv")
@@ -131,10 +137,22 @@ def load_bundle(bundle: Path) -> Region:
         walk_thresholds_m=meta["walk_thresholds_m"],
         need_share=meta["need_share"],
         places_per_facility=meta["places_per_facility"],
+        age_shares=meta.get("age_shares", {}),
+        age_note=meta.get("age_note", ""),
+        climate=_climate(meta.get("climate", {})),
+        place_names=pd.read_csv(bundle / "place_names.csv", dtype={"name": str, "kind": str}),
         external_zones=external,
         inputs=meta["inputs"],
         seed=meta["seed"],
     )
+
+
+def _climate(climate: dict) -> dict:
+    """Climate facts as written, with the years of the electrification path as ints again."""
+    if "electric_share" in climate:
+        climate = {**climate, "electric_share": {int(y): float(v) for y, v in
+                                                 climate["electric_share"].items()}}
+    return climate
 
 
 def read_info(bundle: Path) -> dict:

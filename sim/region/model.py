@@ -9,9 +9,11 @@ a number about any one municipality. All coordinates are EPSG:25833 metres.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sim.domain import Line, Stop, Streets
@@ -35,8 +37,11 @@ class Area:
 
     ``kind`` is ``"growth_area"`` (priority growth area), ``"station"`` (priority
     station) or ``"other"`` (not prioritised, e.g. a dispersed-growth area).
-    ``earliest_year`` encodes rules such as *Fossum not before 2032*; ``group`` keeps
-    the plan's grouping of areas (``"Fornebu/Lysaker"``, ``"Bekkestua/Høvik"``).
+    ``earliest_year`` encodes rules such as *Fossum not before 2032* and
+    ``built_out_year`` *Bekkestua counts as built out after ongoing projects*; ``group``
+    keeps the plan's grouping of areas (``"Fornebu/Lysaker"``, ``"Bekkestua/Høvik"``).
+    The area's land is ``polygon_wkt`` (EPSG:25833) when the pack gives a polygon, else
+    the circle of ``radius_m`` around the centre (:attr:`shape`).
     """
 
     name: str
@@ -48,11 +53,29 @@ class Area:
     status: Status = "estimated"
     #: The plan's grouping, e.g. ``"Fornebu/Lysaker"`` (empty when none).
     group: str = ""
+    #: No growth after this year (e.g. Bekkestua, built out after ongoing projects).
+    built_out_year: int | None = None
+    #: The area's polygon as WKT in EPSG:25833 (empty: the circle of ``radius_m``).
+    polygon_wkt: str = ""
 
     @property
     def priority(self) -> bool:
         """True for the plan's priority growth areas and priority stations."""
         return self.kind != "other"
+
+    @cached_property
+    def shape(self) -> BaseGeometry:
+        """The area's land: its polygon, or the circle of ``radius_m`` around the centre."""
+        if self.polygon_wkt:
+            return shapely.from_wkt(self.polygon_wkt)
+        return shapely.Point(self.x, self.y).buffer(self.radius_m, quad_segs=32)
+
+    @property
+    def shape_status(self) -> str:
+        """Status of :attr:`shape`: a circle from an estimated radius is ``estimated``."""
+        if self.polygon_wkt or self.status == "synthetic":
+            return self.status
+        return "estimated"
 
 
 @dataclass
@@ -68,6 +91,11 @@ class Region:
     ``trips_per_person_day``, ``car_driver_share``, ``car_passenger_share``, ``source``
     ...); ``need_share`` the share of residents who need a place per capacity function
     and ``places_per_facility`` the places assumed where a layer gives none.
+    ``age_shares`` is the share of residents of the age a capacity function serves
+    (children of school and kindergarten age; the grid has no ages, so national shares,
+    labelled in ``age_note``). ``climate`` holds the climate targets and the fleet
+    electrification path (see :class:`sim.region.pack.Climate`). ``place_names`` lists
+    named places for map labels: ``name, kind, x, y, source`` (e.g. SSR quarters).
     """
 
     name: str
@@ -88,6 +116,11 @@ class Region:
     walk_thresholds_m: dict[str, float] = field(default_factory=dict)
     need_share: dict[str, float] = field(default_factory=dict)
     places_per_facility: dict[str, float] = field(default_factory=dict)
+    age_shares: dict[str, float] = field(default_factory=dict)
+    age_note: str = ""
+    climate: dict[str, Any] = field(default_factory=dict)
+    place_names: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["name", "kind", "x", "y", "source"]))
 
     @property
     def synthetic(self) -> bool:
