@@ -11,9 +11,11 @@ Distances run over the walk graph; the straight-line distance from the cell cent
 far from the network are flagged (``far_from_network``), never dropped.
 
 The kortreist basket (:data:`sim.vocab.BASKET_FUNCTIONS`) counts "kollektiv" as a
-high-frequency stop (the plan's 10/15-minute definition); any stop is reported beside
-it. School and kindergarten count for the children they serve: a resident's basket
-holds grocery, recreation and a high-frequency stop, plus a school for a child of
+high-frequency stop (the plan's 10/15-minute definition) within the stop threshold, or
+a high-frequency rail or metro station within the ``transit_station`` threshold (1 km
+around stations is common practice); any stop is reported beside it. School and
+kindergarten count for the children they serve: a resident's basket holds grocery,
+recreation and "kollektiv", plus a school for a child of
 school age and a kindergarten for a child of kindergarten age (national age shares,
 estimated: the grid has no ages).
 """
@@ -114,6 +116,9 @@ def facilities_for_year(
     )
     table = pd.concat(frames, ignore_index=True)
     table["high_frequency"] = table["high_frequency"].astype("boolean").fillna(False).astype(bool)
+    modes = [""] * (len(table) - len(stops)) + [str(m) for m in stops.modes]
+    table["station"] = table.high_frequency & np.array(
+        ["rail" in m or "metro" in m for m in modes], bool)
     return table
 
 
@@ -198,10 +203,8 @@ def access_from_network(
             cols[f"within_{function}"], everyone * capacity.age_shares.get(function, 1.0))
         measures[function] = info
     hf = facilities[(facilities.category == "transit_stop") & facilities.high_frequency]
-    out["dist_transit_hf"] = _nearest_distance(network, *_snapped(network, hf), cell_node,
-                                               cell_snap)
-    out["within_transit_hf"] = out["dist_transit_hf"] <= thresholds["transit_stop"]
-    n_within = sum(np.asarray(out[f"within_{f}"], int) for f in BASKET_FUNCTIONS)
+    out.update(_kollektiv(network, hf, cell_node, cell_snap, thresholds))
+    n_within = np.sum([np.asarray(out[f"within_{f}"], int) for f in BASKET_FUNCTIONS], axis=0)
     out["n_within"] = n_within
     out["all_within"] = n_within == len(BASKET_FUNCTIONS)
     out["basket"] = personal_basket({f: out[f"within_{f}"] for f in BASKET_FUNCTIONS},
@@ -214,7 +217,9 @@ def access_from_network(
     far = table.far_from_network.to_numpy()
     transit = {
         "share_within_any_stop": _weighted_share(table.within_transit_stop.to_numpy(), everyone),
-        "share_within_hf_stop": _weighted_share(table.within_transit_hf.to_numpy(), everyone),
+        "share_within_hf_stop": _weighted_share(
+            table.dist_transit_hf.to_numpy() <= thresholds["transit_stop"], everyone),
+        "share_within_kollektiv": _weighted_share(table.within_transit_hf.to_numpy(), everyone),
         "n_stops": int((facilities.category == "transit_stop").sum()), "n_hf_stops": len(hf),
         "cells_far_from_network": int(far.sum()),
         "residents_far_from_network": float(everyone[far].sum()),
@@ -223,6 +228,19 @@ def access_from_network(
                   share_within=dict(groups["everyone"]["share_within"]),
                   basket_share=groups["everyone"]["basket_share"], groups=groups,
                   measures=measures, transit=transit)
+
+
+def _kollektiv(network: Network, hf: pd.DataFrame, cell_node: np.ndarray,
+               cell_snap: np.ndarray, thresholds: dict[str, float]) -> dict[str, np.ndarray]:
+    """Distance to the nearest high-frequency stop and rail/metro station, and whether
+    "kollektiv" is within reach (a stop within the stop threshold, or a station within
+    the ``transit_station`` threshold)."""
+    stations = hf[hf.station] if "station" in hf else hf.iloc[:0]
+    stop = _nearest_distance(network, *_snapped(network, hf), cell_node, cell_snap)
+    station = _nearest_distance(network, *_snapped(network, stations), cell_node, cell_snap)
+    limit = thresholds.get("transit_station", thresholds["transit_stop"])
+    return {"dist_transit_hf": stop, "dist_transit_station": station,
+            "within_transit_hf": (stop <= thresholds["transit_stop"]) | (station <= limit)}
 
 
 def personal_basket(within: dict[str, np.ndarray], age_shares: dict[str, float]

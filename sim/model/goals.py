@@ -208,10 +208,11 @@ def rule_breaks(landings: pd.DataFrame) -> list[RuleBreak]:
     out: list[RuleBreak] = []
     rows = landings[(landings.dwellings + landings.jobs) > 0]
 
-    def add(rule: str, r: pd.Series, year: int, limit: int, text: str) -> None:
+    def add(rule: Literal["not_before", "built_out", "order"], r: pd.Series, year: int,
+            limit: int, text: str) -> None:
         what = f"growth[{r['index']}] {r['label']}: {r['dwellings']:,.0f} dwellings, " \
                f"{r['jobs']:,.0f} jobs in {r['place']} {text}"
-        out.append(RuleBreak(rule=rule, placement=int(r["index"]), label=str(r["label"]),  # type: ignore[arg-type]
+        out.append(RuleBreak(rule=rule, placement=int(r["index"]), label=str(r["label"]),
                              place=str(r["place"]), year=year, limit=limit,
                              dwellings=float(r["dwellings"]), jobs=float(r["jobs"]),
                              message=what))

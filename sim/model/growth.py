@@ -1,7 +1,9 @@
 """Growth stage: the scenario's placements → new dwellings, residents and jobs per cell.
 
-A placement's growth is spread evenly over the grid cells of its location and built
-linearly from ``from_year`` to ``to_year``. The location is an area's territory
+A placement's growth is spread over the grid cells of its location and built linearly
+from ``from_year`` to ``to_year``: evenly, or, for a placement named by area, with
+Gaussian weights around the area's centre (``ModelParams.area_growth_sigma``: the plan
+densifies at stations and centres). The location is an area's territory
 (:mod:`sim.model.places`), a circle around coordinates or a polygon; the cells are
 the populated ones there (densification) or all of them (new development), see
 :data:`sim.scenario.schema.SpreadOver`. Cells with no residents yet are added to the
@@ -94,6 +96,23 @@ def placement_cells(region: Region, places: Places, placement: Placement) -> np.
     return nearest_points(x, y, np.array([point.x]), np.array([point.y]))[0]
 
 
+def placement_weights(region: Region, placement: Placement, idx: np.ndarray,
+                      sigma_share: float | None) -> np.ndarray:
+    """Share of the placement's growth per cell of ``idx`` (sums to 1).
+
+    Area-named placements weigh cells by ``exp(-d² / 2σ²)`` with ``d`` the distance to
+    the area's centre and ``σ = sigma_share × radius`` (equivalent radius for a
+    polygon); coordinates, polygons and ``sigma_share`` None spread evenly.
+    """
+    if placement.location != "area" or sigma_share is None:
+        return np.full(idx.size, 1.0 / idx.size)
+    area = region.area(str(placement.area))
+    radius = float(np.sqrt(area.shape.area / np.pi)) if area.polygon_wkt else area.radius_m
+    d = np.hypot(region.cells.x.to_numpy()[idx] - area.x, region.cells.y.to_numpy()[idx] - area.y)
+    w = np.exp(-0.5 * (d / (sigma_share * radius)) ** 2)
+    return w / w.sum() if w.sum() > 0 else np.full(idx.size, 1.0 / idx.size)
+
+
 def _grid_centres(region: Region, shape: BaseGeometry) -> tuple[np.ndarray, np.ndarray]:
     """Centres of the region's grid cells inside ``shape`` and the boundary."""
     size = region.cell_size_m
@@ -184,12 +203,12 @@ def region_for_scenario(region: Region, scenario: Scenario) -> Region:
 
 
 def _landing_rows(region: Region, i: int, placement: Placement, idx: np.ndarray,
-                  places: Places) -> list[dict]:
+                  weights: np.ndarray, places: Places) -> list[dict]:
     """One row per place (territory) the placement lands in, with its whole amounts."""
     names = place_names(region.areas, places.territory[idx])
     rows = []
     for name in sorted(set(names)):
-        share = float((names == name).sum()) / idx.size
+        share = float(weights[names == name].sum())
         area = next((a for a in region.areas if a.name == name), None)
         rows.append({
             "index": i, "label": placement.label, "place": name,
@@ -212,10 +231,11 @@ def growth_by_year(region: Region, scenario: Scenario, year: int) -> Growth:
     for i, placement in enumerate(scenario.growth):
         share = placement.share_built_by(year)
         idx = placement_cells(region, places, placement)
-        dwellings[idx] += placement.dwellings * share / idx.size
-        jobs[idx] += placement.jobs * share / idx.size
-        prio = float(places.priority[idx].sum()) / idx.size
-        landings += _landing_rows(region, i, placement, idx, places)
+        w = placement_weights(region, placement, idx, scenario.model.area_growth_sigma)
+        dwellings[idx] += placement.dwellings * share * w
+        jobs[idx] += placement.jobs * share * w
+        prio = float(w[places.priority[idx]].sum())
+        landings += _landing_rows(region, i, placement, idx, w, places)
         rows.append({
             "index": i, "label": placement.label, "location": placement.location,
             "area": placement.area or "",

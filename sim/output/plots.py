@@ -91,6 +91,11 @@ def _goal_bars(summary: Summary, key: str) -> tuple[list[str], list[float], str]
     return ["value"], [np.nan if goal.value is None else goal.value], "{:+.1%}"
 
 
+def _two_lines(text: str) -> str:
+    """A ``"norsk (English)"`` label on two lines."""
+    return text.replace(" (", "\n(", 1)
+
+
 def _co2_panel(ax: plt.Axes, summary: Summary) -> None:
     """Residents' car CO2, reference year and final year (tonnes a year)."""
     co2 = summary.goals.co2
@@ -99,11 +104,11 @@ def _co2_panel(ax: plt.Axes, summary: Summary) -> None:
            width=0.5)
     for i, v in enumerate(values):
         ax.text(i, v, f"{v:,.0f} t", ha="center", va="bottom", fontsize=7)
-    ax.set_title(f"{label('co2').replace(' (', chr(10) + '(')}\n{co2.change:+.1%} (electric share of car-km "
+    ax.set_title(f"{_two_lines(label('co2'))}\n{co2.change:+.1%} (electric share of car-km "
                  f"{co2.electric_share:.0%}, {co2.electric_share_status})\n"
                  f"{basis_label(co2.data_basis)}", fontsize=7)
     ax.set_ylabel("t CO2 / year", fontsize=7)
-    ax.set_ylim(0, max(values + [1.0]) * 1.2)
+    ax.set_ylim(0, max([*values, 1.0]) * 1.2)
 
 
 def plot_goal_dashboard(summary: Summary, path: Path) -> Path:
@@ -123,7 +128,7 @@ def plot_goal_dashboard(summary: Summary, path: Path) -> Path:
         value = goal.value if goal.value is not None else float("nan")
         verdict = "PASS" if goal.passed else "FAIL"
         rule = f" ({goal.rule})" if key == "placement" else ""
-        ax.set_title(f"{name.replace(' (', chr(10) + '(')}{rule}\n{verdict}: {fmt.format(value)} vs "
+        ax.set_title(f"{_two_lines(name)}{rule}\n{verdict}: {fmt.format(value)} vs "
                      f"{fmt.format(goal.target)}\n{basis_label(goal.data_basis)}", fontsize=7)
         finite = [v for v in values if np.isfinite(v)]
         lo = min(0.0, *finite, goal.target)

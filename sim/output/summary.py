@@ -97,8 +97,12 @@ class Basket(_Part):
 
 
 class TransitAccess(_Part):
+    """Stops within reach: any stop, a high-frequency stop, and "kollektiv" of the basket
+    (a high-frequency stop, or a high-frequency rail/metro station within its threshold)."""
+
     share_within_any_stop: Share
     share_within_hf_stop: Share
+    share_within_kollektiv: Share
     n_stops: int
     n_hf_stops: int
     cells_far_from_network: int

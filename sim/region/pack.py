@@ -49,6 +49,7 @@ class Inputs(_Model):
     gtfs: list[str | list[str]] = []
     kindergartens: list[str | list[str]] = []
     placenames: list[str | list[str]] = []
+    municipalities: list[str | list[str]] = []
     optional: list[str] = []
     population_column: PopulationColumn = PopulationColumn()
 
@@ -168,6 +169,10 @@ class Proxies(_Model):
                                      "least this wide counts as marka (forest) [E]")
     marka_min_area_km2: float = Field(default=2.0, gt=0, description="… and at least this "
                                       "large [E]")
+    shore_min_distance_m: float = Field(default=500.0, gt=0, description="boundary points "
+                                        "this far from other municipalities are shore [E]")
+    shore_spacing_m: float = Field(default=250.0, gt=0, description="spacing of the shore "
+                                   "points [E]")
 
 
 class AgeShare(_Model):
@@ -395,7 +400,7 @@ def resolve_inputs(pack: RegionPack, source: Path) -> dict[str, list[Path]]:
     """
     found: dict[str, list[Path]] = {}
     for key in ("boundary", "population", "streets", "schools", "pois", "facilities", "gtfs",
-                "kindergartens", "placenames"):
+                "kindergartens", "placenames", "municipalities"):
         alternatives = getattr(pack.inputs, key)
         for alt in alternatives:
             names = [alt] if isinstance(alt, str) else list(alt)

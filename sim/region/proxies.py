@@ -127,15 +127,37 @@ def marka_edge_proxy(
     radius = max(round(min_width_m / 2 / cell_size), 1)
     yy, xx = np.mgrid[-radius:radius + 1, -radius:radius + 1]
     opened = ndimage.binary_opening(empty, structure=(xx**2 + yy**2) <= radius**2 + 0.5)
-    labels, _ = ndimage.label(opened, structure=np.ones((3, 3)))
+    square = np.ones((3, 3), bool)
+    labels, _ = ndimage.label(opened, structure=square)
     sizes = np.bincount(labels.ravel()) * cell_size**2 / 1e6
     big = np.flatnonzero(sizes >= min_area_km2)
     marka = np.isin(labels, big[big > 0])
-    edge = marka & ndimage.binary_dilation(inside & ~marka, structure=np.ones((3, 3)))
+    edge = marka & ndimage.binary_dilation(inside & ~marka, structure=square)
     ix, iy = np.nonzero(edge)
     rows = [{"category": "recreation", "name": "marka edge (proxy)",
              "x": (gx[i] + 0.5) * cell_size, "y": (gy[j] + 0.5) * cell_size,
              "status": "proxy", "source": "edge of large unpopulated land (population grid)",
              "kind": "marka_edge"}
             for i, j in zip(ix, iy, strict=True)]
+    return facility_frame(rows)
+
+
+def shore_proxy(boundary: BaseGeometry, neighbours: BaseGeometry, min_distance_m: float,
+                spacing_m: float) -> pd.DataFrame:
+    """Proxy points on the shore: the region's boundary where no other municipality is near.
+
+    Points every ``spacing_m`` along the boundary farther than ``min_distance_m`` from
+    every neighbouring municipality lie on the coast (the plan: "fra fjorden til marka",
+    the shore is recreation). Not real access data: private shore is not known.
+    """
+    line = boundary.boundary
+    parts = list(getattr(line, "geoms", [line]))
+    rows = []
+    for part in parts:
+        for distance in np.arange(0.0, part.length, spacing_m):
+            point = part.interpolate(distance)
+            if point.distance(neighbours) > min_distance_m:
+                rows.append({"category": "recreation", "name": "shore (proxy)", "x": point.x,
+                             "y": point.y, "status": "proxy", "kind": "shore",
+                             "source": "region boundary away from other municipalities"})
     return facility_frame(rows)

@@ -32,9 +32,10 @@ from sim.readers.facilities import (
     kindergartens_from_file,
     placenames_from_file,
 )
+from sim.readers.layers import read_layer
 from sim.region.model import Layer
 from sim.region.pack import Place, PlaceNamesSpec, RegionPack
-from sim.region.proxies import marka_edge_proxy
+from sim.region.proxies import marka_edge_proxy, shore_proxy
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +95,8 @@ def pack_with_register_stops(pack: RegionPack, ssr: gpd.GeoDataFrame | None
         lon, lat = xy_to_lonlat(point.x, point.y)
         stops.append(stop.model_copy(update={
             "lat": float(lat), "lon": float(lon), "status": "real",
-            "note": f"coordinates from Kartverket SSR (was {stop.status}: {stop.lat}, {stop.lon})"}))
+            "note": f"coordinates from Kartverket SSR (was {stop.status}: "
+                    f"{stop.lat}, {stop.lon})"}))
         matched.append(stop.name)
     return pack.model_copy(update={"stops": stops}), matched
 
@@ -186,10 +188,19 @@ def _kindergartens(facilities: pd.DataFrame, layers: dict[str, Layer], path: Pat
                      ignore_index=True)
 
 
+def _neighbours(path: Path, boundary: BaseGeometry) -> BaseGeometry:
+    """The other municipalities near the region (the one covering it is left out)."""
+    gdf = read_layer(path, "municipalities")
+    near = gdf[gdf.intersects(boundary.buffer(2000.0))]
+    own = near.intersection(boundary).area > 0.5 * boundary.area
+    return near[~own].geometry.union_all()
+
+
 def _recreation(facilities: pd.DataFrame, layers: dict[str, Layer], ssr: gpd.GeoDataFrame,
-                pack: RegionPack, cells: pd.DataFrame, boundary: BaseGeometry,
-                cell_size: float) -> pd.DataFrame:
-    """SSR nature reserves and pitches (real points) plus the marka edge (proxy)."""
+                pack: RegionPack, files: dict[str, list[Path]], cells: pd.DataFrame,
+                boundary: BaseGeometry, cell_size: float) -> pd.DataFrame:
+    """SSR nature reserves and pitches (real points), the marka edge and the shore
+    (proxies)."""
     spec = pack.placenames
     feats = features_with_tags(ssr, spec.recreation)
     kind = next(iter(spec.recreation))
@@ -200,14 +211,21 @@ def _recreation(facilities: pd.DataFrame, layers: dict[str, Layer], ssr: gpd.Geo
     proxies = pack.proxies
     edge = marka_edge_proxy(cells, boundary, cell_size, proxies.marka_min_width_m,
                             proxies.marka_min_area_km2)
+    shore = facility_frame([])
+    if "municipalities" in files:
+        shore = shore_proxy(boundary, _neighbours(files["municipalities"][0], boundary),
+                            proxies.shore_min_distance_m, proxies.shore_spacing_m)
     kinds = real["kind"].value_counts().to_dict()
     layers["facilities.recreation"] = Layer(
         status="proxy",
-        source="Kartverket SSR place names + marka edge from the population grid",
+        source="Kartverket SSR place names + marka edge from the population grid + shore "
+        "from the municipal boundaries",
         note=f"{len(real)} real SSR features {kinds} (their name points) + {len(edge)} "
         f"proxy points on the marka edge (unpopulated land ≥ {proxies.marka_min_width_m:.0f} m "
-        f"wide and ≥ {proxies.marka_min_area_km2:g} km²); parks and the shore are missing")
-    return pd.concat([facilities[facilities.category != "recreation"], real, edge],
+        f"wide and ≥ {proxies.marka_min_area_km2:g} km²) + {len(shore)} proxy points on the "
+        f"shore (boundary ≥ {proxies.shore_min_distance_m:.0f} m from other municipalities); "
+        "parks, playgrounds and shore access rights are not known")
+    return pd.concat([facilities[facilities.category != "recreation"], real, edge, shore],
                      ignore_index=True)
 
 
@@ -224,7 +242,8 @@ def register_facilities(
         facilities = _kindergartens(facilities, layers, files["kindergartens"][0])
     if ssr is not None:
         facilities = _schools(facilities, layers, ssr, pack.placenames, report)
-        facilities = _recreation(facilities, layers, ssr, pack, cells, boundary, cell_size)
+        facilities = _recreation(facilities, layers, ssr, pack, files, cells, boundary,
+                                 cell_size)
     return facilities.reset_index(drop=True)
 
 
