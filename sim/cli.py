@@ -127,6 +127,7 @@ def format_info(info: dict[str, Any]) -> str:
         f"  jobs (proxy)                {f['jobs_total']:,}",
         f"  facilities                  {facilities}",
         f"  schools                     {f['schools']}",
+        *_real_lines(info),
         "",
         "areas: growth " + ", ".join(info["areas"]["growth_area"]),
         "       stations " + ", ".join(info["areas"]["station"]),
@@ -135,6 +136,24 @@ def format_info(info: dict[str, Any]) -> str:
         "not real (derived/proxy/estimated/synthetic): " + ", ".join(info["not_real"]),
     ]
     return "\n".join(lines)
+
+
+def _real_lines(info: dict[str, Any]) -> list[str]:
+    """``data info`` lines: real facilities per function, register stops and place names."""
+    real = info["figures"].get("facilities_real", {})
+    lines = []
+    for category, r in real.items():
+        kinds = ", ".join(f"{k} {v}" for k, v in r["kinds"].items())
+        capacity = f"; capacity {r['capacity_real']:,.0f}" if r["capacity_real"] else ""
+        lines.append(f"  real {category:23s} {r['real']} of {r['total']}"
+                     + (f" ({kinds}{capacity})" if kinds or capacity else ""))
+    registers = info.get("registers", {})
+    if registers:
+        lines.append(f"  stop coordinates from SSR   {registers['stops_from_ssr']} "
+                     f"({', '.join(registers['stops_from_ssr_names'])})")
+        lines.append(f"  place names (map labels)    {registers['place_names']} "
+                     "(region.place_names)")
+    return lines
 
 
 def build_parser() -> argparse.ArgumentParser:

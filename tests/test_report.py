@@ -131,14 +131,14 @@ def test_report_bad_input_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     (tmp_path / "bad").mkdir()
-    (tmp_path / "bad" / "summary.json").write_text('{"schema_version": 2, "scenario": {}}')
+    (tmp_path / "bad" / "summary.json").write_text('{"schema_version": 3, "scenario": {}}')
     assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "not a baerum-sim summary" in err and err.count("\n") == 1
     (tmp_path / "bad" / "summary.json").write_text('{"scenario": {}}')  # an older layout
     assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "schema_version 1, this baerum-sim reads 2" in err and err.count("\n") == 1
+    assert "schema_version 1, this baerum-sim reads 3" in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
     assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o.html")]) == 2
     assert "--out is a directory" in capsys.readouterr().err
