@@ -255,7 +255,7 @@ def test_growth_layer_errors_name_layer_and_feature(demo_region, tmp_path) -> No
     with pytest.raises(InputError, match=r"no attribute 'from_year', 'to_year'"):
         load_scenario(tmp_path / "t.toml")
     scenario = _scenario(entry.replace("bad.gpkg", "missing.gpkg"))
-    with pytest.raises(InputError, match="missing.gpkg: file not found"):
+    with pytest.raises(InputError, match=r"missing\.gpkg: file not found"):
         with_growth_layers(scenario, tmp_path / "t.toml")
 
 
@@ -303,7 +303,7 @@ def test_new_development_at_fossum_on_baerum(baerum_region) -> None:
     """Bærum: SSB cells are populated cells only; a Fossum site spread over all its cells
     adds SSB-numbered cells (labelled new development) from 2032."""
     fossum = baerum_region.area("Fossum")
-    scenario = _scenario(f"""
+    scenario = _scenario("""
 [[growth]]
 area = "Fossum"
 spread = "all"
