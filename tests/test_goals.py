@@ -8,7 +8,7 @@ from types import SimpleNamespace
 import pandas as pd
 import pytest
 
-from sim.model.climate import co2_record, electric_share, green_share_goal
+from sim.model.climate import climate_settings, co2_record, electric_share, green_share_goal
 from sim.model.goals import kortreist_goal, nullvekst_goal, placement_goal, rule_breaks
 from sim.model.growth import LANDING_COLUMNS, PLACEMENT_COLUMNS
 
@@ -179,3 +179,12 @@ def test_kortreist_per_function_targets_and_no_growth() -> None:
     assert kortreist_goal(base, final, None, {"grocery": 0.3}).passed
     none = kortreist_goal(base, _access(0.25, None), None)
     assert none.value is None and none.passed and none.margin is None
+
+
+def test_scenario_overrides_climate_targets_and_single_years() -> None:
+    merged = climate_settings(CLIMATE, {"green_share_target": 0.5, "bike_share_target": None,
+                                        "target_year": None, "electric_share": {2030: 0.7}})
+    assert merged["green_share_target"] == 0.5 and merged["bike_share_target"] == 0.07
+    assert merged["target_year"] == 2025
+    assert merged["electric_share"] == {2019: 0.1, 2030: 0.7}
+    assert CLIMATE["electric_share"] == {2019: 0.1, 2030: 0.5}  # the region's stays
