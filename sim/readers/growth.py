@@ -38,8 +38,7 @@ def growth_features_from_file(
     """
     path = Path(path)
     where = f"{path} (layer {layer})" if layer else str(path)
-    gdf = read_layer(path, f"growth layer {layer or ''}".strip(), layer=layer,
-                     fid_as_index=True)
+    gdf = read_layer(path, "growth", layer=layer, fid_as_index=True)
     columns = set(map(str, gdf.columns))
     missing = [c for c in needed if c not in columns]
     if missing:
