@@ -60,7 +60,10 @@ def placement_basis(region: Region, growth: Growth) -> DataBasis:
     # outside every area the verdict rests on all shapes; inside, on its territory's
     by_place = {a.name: a.shape_status in WEAK_STATUSES for a in region.areas}
     on_weak = np.array([by_place.get(p, bool(weak)) for p in growth.landings.place], bool)
-    share = float(amounts[on_weak].sum() / total) if total else 0.0
+    if not total:
+        return DataBasis(proxy_share=0.0, estimated_share=0.0, synthetic_share=0.0,
+                         note="no growth: the rule holds vacuously")
+    share = float(amounts[on_weak].sum() / total)
     return DataBasis(proxy_share=0.0, estimated_share=share, synthetic_share=0.0,
                      note=f"{share:.0%} of the growth is judged by area shapes that are "
                      f"estimates ({len(weak)} of {len(region.areas)} areas are circles of "

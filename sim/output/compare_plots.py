@@ -39,6 +39,8 @@ def _colour(i: int) -> str:
 
 
 def _pct(v: float, signed: bool = False) -> str:
+    if not np.isfinite(v):
+        return "n/a"
     return f"{v:+.1%}" if signed else f"{v:.1%}"
 
 
@@ -51,7 +53,8 @@ def _co2_compare(ax: plt.Axes, inputs: list[CompareInput]) -> None:
            linewidth=0.6)
     for i, c in enumerate(co2):
         ax.text(i, values[i], f"{values[i]:,.0f} t\n{c.change:+.0%} vs {c.reference_year}\n"
-                f"{basis_label(c.data_basis)}", ha="center", va="bottom", fontsize=6.5)
+                f"{basis_label(c.data_basis, short=True)}", ha="center", va="bottom",
+                fontsize=6.5)
     ax.set_ylim(0, max([*values, 1.0]) * 1.5)
     ax.set_xticks(x, [i.name for i in inputs])
     ax.tick_params(axis="x", labelrotation=20, labelsize=8)
@@ -64,8 +67,8 @@ def plot_goals(inputs: list[CompareInput], path: Path, tag: str) -> Path:
     """Goal dashboard: bars per scenario, value and margin annotated, FAIL hatched in red,
     the data basis of each number, and transport CO2 beside the goals."""
     names = [i.name for i in inputs]
-    n = len(GOAL_LABELS) + 1
-    fig, axes = plt.subplots(1, n, figsize=(max(16, 2.2 * n * len(names) ** 0.8 + 4), 5.0))
+    fig, grid = plt.subplots(2, 3, figsize=(max(14, 3 * len(names) + 3), 10.0))
+    axes = grid.ravel()
     for ax, (key, title) in zip(axes, GOAL_LABELS.items(), strict=False):
         goals = [getattr(i.summary.goals, key) for i in inputs]
         values = np.array([np.nan if g.value is None else g.value for g in goals], float)
@@ -79,7 +82,7 @@ def plot_goals(inputs: list[CompareInput], path: Path, tag: str) -> Path:
         lo = min(0.0, np.nanmin(values, initial=0.0), targets.min())
         hi = max(0.0, np.nanmax(values, initial=0.0), targets.max(), 0.01)
         span = hi - lo
-        ax.set_ylim(lo - 0.12 * span, hi + 0.45 * span)
+        ax.set_ylim(lo - 0.12 * span, hi + 0.7 * span)
         signed = key == "nullvekst"
         for i, g in enumerate(goals):
             margin = g.margin or 0.0
@@ -90,7 +93,7 @@ def plot_goals(inputs: list[CompareInput], path: Path, tag: str) -> Path:
             extra = f" ({g.rule})" if key == "placement" else ""
             top = max(np.nan_to_num(values[i]), targets[i], 0.0)
             ax.text(i, top + 0.03 * span, f"{verdict}{extra}\n{_pct(values[i], signed)}\n"
-                    f"margin {100 * margin:+.1f} pp\n{basis_label(g.data_basis)}",
+                    f"margin {100 * margin:+.1f} pp\n{basis_label(g.data_basis, short=True)}",
                     ha="center", va="bottom", fontsize=6.5,
                     color="black" if passes[i] else FAIL_COLOUR,
                     fontweight="normal" if passes[i] else "bold")
@@ -99,14 +102,16 @@ def plot_goals(inputs: list[CompareInput], path: Path, tag: str) -> Path:
         ax.tick_params(axis="x", labelrotation=20, labelsize=8)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
         ax.set_title(title.replace(" (", "\n("), fontsize=9)
-    _co2_compare(axes[-1], inputs)
+    _co2_compare(axes[len(GOAL_LABELS)], inputs)
     breaks = [f"{i.name}: {b}" for i in inputs
               for b in i.summary.goals.placement.rule_breaks]
-    axes[0].text(0.0, -0.25, "Regelbrudd (rule breaks):\n" + ("\n".join(breaks) or "none"),
-                 transform=axes[0].transAxes, va="top", ha="left", fontsize=7.5,
-                 color=FAIL_COLOUR if breaks else "black")
+    notes = axes[-1]
+    notes.axis("off")
+    notes.text(0.0, 1.0, "Regelbrudd (rule breaks):\n" + ("\n".join(breaks) or "none"),
+               transform=notes.transAxes, va="top", ha="left", fontsize=7.5, wrap=True,
+               color=FAIL_COLOUR if breaks else "black")
     fig.suptitle(f"Mål (goals), final year: green = holds, red hatched = FAIL, "
-                 f"dashed = target; 90 % rule value = the rule's share (each: the smaller of "
+                 f"dashed = target\n90 % rule value = the rule's share (each: the smaller of "
                  f"dwellings and jobs); kortreist value = new residents' basket{tag}",
                  fontsize=10)
     fig.tight_layout()
