@@ -307,3 +307,50 @@ to_year = 2040
     growth, goal = _goal(grown, scenario)
     assert growth.cells.new_dwellings[grown.cells.new_development].sum() > 0
     assert goal.rule_breaks == [] and goal.dwellings_share < 1.0  # Fossum is not priority
+
+
+@pytest.mark.slow
+def test_growth_layer_run_records_the_layer_and_reruns(tmp_path, capsys) -> None:
+    """End to end: the layer's hash is in the manifest; rerun reads the layer again."""
+    import json
+
+    from sim.cli import main
+
+    site = shapely.box(X0 + 5500, Y0 + 3500, X0 + 6500, Y0 + 4500)
+    _write_layer(tmp_path / "sites.gpkg", [
+        {"name": "Sentrum kvartal", "dwellings": 800, "jobs": 200, "from_year": 2025,
+         "to_year": 2030, "geometry": site}])
+    scenario = tmp_path / "layer.toml"
+    scenario.write_text(HEAD.format(region="demo").replace("[2040]", "[2030]")
+                        + '\n[[growth_layer]]\npath = "sites.gpkg"\nlayer = "sites"\n',
+                        encoding="utf-8")
+    out = tmp_path / "result"
+    assert main(["run", str(scenario), "--out", str(out), "--quiet"]) == 0
+    summary = json.loads((out / "summary.json").read_text())
+    assert str(tmp_path / "sites.gpkg") in summary["manifest"]["inputs"]
+    assert summary["goals"]["placement"]["dwellings_share"] == 1.0
+    assert summary["years"]["2030"]["new_dwellings"] == pytest.approx(800)
+    capsys.readouterr()
+    assert main(["rerun", str(out), "--quiet"]) == 0
+    assert "match" in capsys.readouterr().out
+
+
+def test_pack_polygon_replaces_the_circle() -> None:
+    """A pack may give an area's real outline ([lon, lat] pairs); without one, the circle
+    of its radius stands in and is labelled estimated."""
+    from sim.region.pack import AreaSpec
+
+    square = [(10.60, 59.90), (10.62, 59.90), (10.62, 59.91), (10.60, 59.91)]
+    spec = AreaSpec(name="Felt", kind="growth_area", lat=59.905, lon=10.61, radius_m=500,
+                    status="real", polygon=square)
+    circle = AreaSpec(name="Ring", kind="station", lat=59.905, lon=10.61, radius_m=500,
+                      status="real")
+    area = Area(spec.name, spec.kind, *spec.xy, spec.radius_m, status=spec.status,
+                polygon_wkt=spec.polygon_wkt())
+    assert area.shape.geom_type == "Polygon" and area.shape_status == "real"
+    assert area.shape.area == pytest.approx(1116 * 1113, rel=0.02)  # 0.02° × 0.01° at 59.9°
+    round_ = Area(circle.name, circle.kind, *circle.xy, circle.radius_m, status="real")
+    assert round_.shape.area == pytest.approx(np.pi * 500**2, rel=1e-3)
+    assert round_.shape_status == "estimated"
+    with pytest.raises(ValueError, match="at least 3 points"):
+        AreaSpec(name="X", kind="other", lat=59.9, lon=10.6, radius_m=1, polygon=square[:2])
