@@ -212,6 +212,23 @@ def goal_table(summary: Summary) -> Table:
                  f" CO2: {co2.note}.", classes)
 
 
+def kortreist_table(summary: Summary) -> Table:
+    """Kortreist per basket function: existing residents (base and final year), new
+    residents, and the function's target when one is set."""
+    k = summary.goals.kortreist
+    rows, classes = [], []
+    for function, f in k.functions.items():
+        target = "–" if f.target is None else _pct(f.target)
+        verdict, cls = ("–", "") if f.passed is None else _verdict(f.passed)
+        rows.append([term(function), _pct(f.existing_base), _pct(f.existing), _pct(f.new),
+                     target, verdict])
+        classes.append(["", "num", "num", "num", "num", cls])
+    return Table(["Funksjon (function)", "Eksisterende, basisår (existing, base year)",
+                  "Eksisterende (existing, final)", "Nye (new residents)", "Mål (target)",
+                  "Resultat"], rows, f"Share within walking distance per function. "
+                 f"{k.basket_note}.", classes)
+
+
 def mode_table(summary: Summary) -> Table:
     """Mode shares per modelled year (final year last)."""
     years = list(summary.years)
@@ -313,7 +330,8 @@ def scenario_section(result: Result, files: str) -> Section:
     blocks.append(meta)
     if s.data_note:
         blocks.append(f"Data: {s.data_note}")
-    blocks += [goal_table(s), mode_table(s), access_table(s), *result_figures(result, files)]
+    blocks += [goal_table(s), kortreist_table(s), mode_table(s), access_table(s),
+               *result_figures(result, files)]
     return Section(f"Scenario {result.name}", blocks)
 
 
