@@ -24,6 +24,7 @@ from sim._fs import (
     write_json,
 )
 from sim.errors import InputError
+from sim.model.growth import region_for_scenario
 from sim.model.simulation import calibration_for_region, simulate, skim_source
 from sim.model.zones import zones_from_cells
 from sim.output.compare import compare_results
@@ -34,6 +35,7 @@ from sim.output.summary import VOLATILE_KEYS, Summary, read_summary
 from sim.output.template import write_template
 from sim.readers.scenario_gis import read_gis_layer
 from sim.region.export import export_region
+from sim.readers.growth import growth_features_from_file
 from sim.region.load import fetch_region, import_region, load_region, matrix_cache_dir
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
@@ -49,13 +51,32 @@ log = logging.getLogger(__name__)
 ENVIRONMENT_KEYS = ("manifest.version", "manifest.python")
 
 
+def with_growth_layers(scenario: Scenario, path: Path) -> Scenario:
+    """The scenario with the features of its ``[[growth_layer]]`` files as placements.
+
+    Layer paths are relative to the scenario file ``path``; their hashes join the
+    scenario's input files (and so the result's manifest).
+    """
+    for entry in scenario.growth_layer:
+        file = Path(entry.path)
+        if not file.is_absolute():
+            file = Path(path).parent / file
+        where = f"{file} (layer {entry.layer})" if entry.layer else str(file)
+        features = growth_features_from_file(file, entry.layer,
+                                             [entry.from_year, entry.to_year],
+                                             [entry.dwellings, entry.jobs])
+        scenario = scenario.with_layer_features(entry, where, features, str(file),
+                                                sha256_file(file))
+    return scenario
+
+
 def load_scenario(path: Path, text: str | None = None) -> tuple[Scenario, Region, str]:
     """Read, validate and check a scenario against its region: ``(scenario, region, text)``.
 
     Features of the GeoPackage named in ``[gis]`` become scenario entries first.
     """
     text = scenario_text(path) if text is None else text
-    scenario = scenario_from_text(text, path)
+    scenario = with_growth_layers(scenario_from_text(text, path), path)
     name = scenario.scenario.region
     if name not in known_regions():
         raise InputError(f"{path}: scenario.region: unknown region {name!r} (known regions: "
@@ -95,6 +116,7 @@ def _simulate_and_write(scenario: Scenario, region: Region, out: Path, label: Pa
                         inputs: tuple[Path, ...] = ()) -> Summary:
     check_replaceable(out, force, inputs)  # before the long part, not after
     check_writable(out)
+    region = region_for_scenario(region, scenario)  # new development cells, if any
     zones = zones_from_cells(region, scenario.model.zone_size_m)
     skims = skim_source(region, zones, scenario.model, matrix_cache_dir(region.name))
     simulation = simulate(region, scenario, skims)

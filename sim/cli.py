@@ -154,6 +154,7 @@ def format_info(info: dict[str, Any]) -> str:
         f"  missing functions           {', '.join(f.get('missing_functions', [])) or 'none'}",
         f"  CRS                         {f.get('crs', 'EPSG:25833')}",
         f"  schools                     {f['schools']}",
+        *_real_lines(info),
         "",
         "areas: growth " + ", ".join(info["areas"]["growth_area"]),
         "       stations " + ", ".join(info["areas"]["station"]),
@@ -168,6 +169,24 @@ def _force(p: argparse.ArgumentParser) -> None:
     p.add_argument("--force", action="store_true",
                    help="replace an existing --out directory that baerum-sim did not make "
                    "(never a file, the results root, the repository or a parent of an input)")
+
+
+def _real_lines(info: dict[str, Any]) -> list[str]:
+    """``data info`` lines: real facilities per function, register stops and place names."""
+    real = info["figures"].get("facilities_real", {})
+    lines = []
+    for category, r in real.items():
+        kinds = ", ".join(f"{k} {v}" for k, v in r["kinds"].items())
+        capacity = f"; capacity {r['capacity_real']:,.0f}" if r["capacity_real"] else ""
+        lines.append(f"  real {category:23s} {r['real']} of {r['total']}"
+                     + (f" ({kinds}{capacity})" if kinds or capacity else ""))
+    registers = info.get("registers", {})
+    if registers:
+        lines.append(f"  stop coordinates from SSR   {registers['stops_from_ssr']} "
+                     f"({', '.join(registers['stops_from_ssr_names'])})")
+        lines.append(f"  place names (map labels)    {registers['place_names']} "
+                     "(region.place_names)")
+    return lines
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -103,6 +103,10 @@ class ModelParams(_Params):
                                         "per household [E]")
     trips_per_person: Positive | None = _f(None, "trips per resident and day; None: the "
                                            "region's travel survey")
+    area_growth_sigma: Positive | None = _f(
+        0.5, "growth placed by area name concentrates at the area's centre (its station or "
+        "local centre: the plan densifies at hubs): Gaussian weights with sigma = this × the "
+        "area's radius, as the jobs proxy spreads its centres [E]; None: spread evenly")
     # --- access (kortreist hverdag) ----------------------------------------------------
     k_nearest: Count = _f(
         3, "number of nearest facilities of the choice measure [E]")

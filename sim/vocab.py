@@ -51,11 +51,21 @@ SUMMARY_MODES: tuple[str, ...] = ("walk", "bike", "pt", "car")
 #: Walking, cycling and public transport: the modes nullvekst wants all growth on.
 GREEN_MODES: tuple[str, ...] = ("walk", "bike", "pt")
 
+#: The functions of the kortreist basket: "kollektiv" is a high-frequency stop (the plan's
+#: 10/15-minute definition, :func:`sim.domain.is_high_frequency`); any stop
+#: (``transit_stop``) is reported beside it.
+BASKET_FUNCTIONS: tuple[str, ...] = ("grocery", "school", "kindergarten", "recreation",
+                                     "transit_hf")
+
 #: Population groups of the basket and CDF outputs.
 GROUPS: tuple[str, ...] = ("existing", "new", "everyone")
 
-#: The plan's three goals, in reporting order.
-GOALS: tuple[str, ...] = ("placement", "nullvekst", "kortreist")
+#: The plan's goals, in reporting order: the 90 % rule, nullvekst, kortreist hverdag and
+#: "miljøvennlige transportmidler førstevalg" (green share of trips).
+GOALS: tuple[str, ...] = ("placement", "nullvekst", "kortreist", "green_share")
+
+#: How the 90 % rule combines dwellings and jobs: each share ≥ target, or their sum.
+PlacementRule = Literal["each", "combined"]
 
 #: Norwegian word and English explanation of every term shown to a planner.
 GLOSSARY: dict[str, tuple[str, str]] = {
@@ -63,6 +73,9 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "placement": ("90 %-regelen", "placement of growth"),
     "nullvekst": ("Nullvekst", "car vehicle-km change"),
     "kortreist": ("Kortreist hverdag", "everyday basket within walking distance"),
+    "green_share": ("Miljøvennlige transportmidler førstevalg", "walk, bike and PT share of "
+                    "trips"),
+    "co2": ("CO2 fra bilkjøring", "residents' car CO2"),
     # modes
     "walk": ("gange", "walk"),
     "bike": ("sykkel", "bike"),
@@ -73,7 +86,8 @@ GLOSSARY: dict[str, tuple[str, str]] = {
     "school": ("skole", "school"),
     "kindergarten": ("barnehage", "kindergarten"),
     "recreation": ("friområde", "recreation"),
-    "transit_stop": ("holdeplass", "transit stop"),
+    "transit_stop": ("holdeplass", "any transit stop"),
+    "transit_hf": ("kollektiv", "high-frequency stop"),
     # population groups
     "existing": ("eksisterende", "existing residents"),
     "new": ("nye", "new residents"),

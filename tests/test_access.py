@@ -77,17 +77,33 @@ def test_two_step_fca_by_hand() -> None:
     assert (a * demand).sum() == pytest.approx(capacity.sum())
 
 
-def test_basket_groups(setup) -> None:
+def test_basket_groups(demo_region, setup) -> None:
+    """The personal basket by hand: everyone needs grocery, recreation and kollektiv; a
+    child of school (kindergarten) age also a school (kindergarten)."""
     _scenario, _network, _facilities, pop, new, access = setup
     everyone = pop + new
-    all_within = access.cells.all_within.to_numpy()
+    c = access.cells
+    ages = demo_region.age_shares
+    common = (c.within_grocery & c.within_recreation & c.within_transit_hf).to_numpy(float)
+    expected = common * (1 - ages["school"] * (1 - c.within_school.to_numpy(float))
+                         - ages["kindergarten"] * (1 - c.within_kindergarten.to_numpy(float)))
+    np.testing.assert_allclose(c.basket, expected)
     groups = access.groups
-    assert groups["existing"]["basket_share"] == pytest.approx(pop[all_within].sum() / pop.sum())
-    assert groups["new"]["basket_share"] == pytest.approx(new[all_within].sum() / new.sum())
-    assert access.basket_share == pytest.approx(everyone[all_within].sum() / everyone.sum())
-    for group in groups.values():
-        assert sum(group["n_of_m"].values()) == pytest.approx(1.0)
-        assert group["n_of_m"]["5_of_5"] == pytest.approx(group["basket_share"])
+    for group, w in (("existing", pop), ("new", new), ("everyone", everyone)):
+        assert groups[group]["basket_share"] == pytest.approx((expected * w).sum() / w.sum())
+        all_within = c.all_within.to_numpy()
+        assert groups[group]["all_within_share"] == pytest.approx(w[all_within].sum() / w.sum())
+        assert groups[group]["n_of_m"]["5_of_5"] == pytest.approx(
+            groups[group]["all_within_share"])
+        assert sum(groups[group]["n_of_m"].values()) == pytest.approx(1.0)
+        # children-weighted shares equal resident-weighted ones: the grid has no ages
+        assert groups[group]["share_within"]["school"] == pytest.approx(
+            w[c.within_school.to_numpy()].sum() / w.sum())
+    assert access.basket_share == pytest.approx(groups["everyone"]["basket_share"])
+    # the personal basket never falls below "everything within reach" (all five)
+    assert (c.basket >= c.all_within - 1e-12).all()
+    assert groups["new"]["share_within"]["transit_hf"] != groups["existing"]["share_within"][
+        "transit_hf"]
 
 
 def test_high_frequency_rule() -> None:
@@ -112,6 +128,15 @@ def test_transit_quality(demo_region, setup) -> None:
     assert access.transit["share_within_hf_stop"] <= access.transit["share_within_any_stop"]
     d = _oracle(network, demo_region.cells, hf).min(axis=0)
     np.testing.assert_allclose(c.dist_transit_hf, d, atol=1e-6)
+    # kollektiv: a HF stop within 500 m or a HF rail/metro station within 1 km
+    stations = hf[hf.station]
+    assert set(stations.name) >= {"Sentrum stasjon", "Nordås T"}
+    assert "Nordås senter" not in set(stations.name)  # a bus stop
+    ds = _oracle(network, demo_region.cells, stations).min(axis=0)
+    np.testing.assert_allclose(c.dist_transit_station, ds, atol=1e-6)
+    np.testing.assert_array_equal(c.within_transit_hf, (d <= 500) | (ds <= 1000))
+    assert (access.transit["share_within_kollektiv"]
+            >= access.transit["share_within_hf_stop"])
 
 
 def test_no_cell_is_dropped(demo_region, setup) -> None:

@@ -49,15 +49,47 @@ def test_real_streets_and_lattice(info):
 
 
 def test_schools_areas_and_labels(info):
-    assert info["figures"]["schools"] == 29
-    assert info["figures"]["facility_status"]["school"] == {"real": 29}
+    real = info["figures"]["facilities_real"]
+    # 29 listed primary schools + the SSR schools of unknown level (primary or lower
+    # secondary); upper secondary, international ... are destinations only
+    school = real["school"]
+    assert school["kinds"]["primary"] == 29 and school["kinds"]["compulsory"] >= 10
+    assert info["figures"]["schools"] == school["real"] == school["total"] == 29 + school[
+        "kinds"]["compulsory"]
+    assert info["figures"]["facility_status"]["school"] == {"real": school["total"]}
+    assert real["destination"]["kinds"]["upper_secondary"] == 7
+    assert info["registers"]["schools_matched_with_ssr"] >= 15
+    assert "SSR" in info["layers"]["facilities.school"]["source"]
     assert set(PRIORITY_GROWTH) <= set(info["areas"]["growth_area"])
     assert set(PRIORITY_STATIONS) <= set(info["areas"]["station"])
     assert info["layers"]["jobs"]["status"] == "proxy"
-    for cat in ("grocery", "kindergarten", "recreation"):
+    for cat in ("grocery", "recreation"):
         assert info["layers"][f"facilities.{cat}"]["status"] == "proxy"
         assert info["figures"]["facilities"][cat] > 0
     assert "jobs" in info["not_real"]
+
+
+def test_register_kindergartens_stops_and_names(info):
+    """Udir's kindergartens replace the proxy; SSR gives stop coordinates and labels."""
+    kg = info["figures"]["facilities_real"]["kindergarten"]
+    assert kg["real"] == kg["total"] == 135
+    assert kg["capacity_real"] == 6924
+    assert kg["kinds"] == {"ordinary": 109, "family": 26}
+    assert info["layers"]["facilities.kindergarten"]["status"] == "real"
+    assert info["registers"]["stops_from_ssr"] >= 15
+    assert {"Lysaker", "Sandvika", "Kolsås", "Østerås"} <= set(
+        info["registers"]["stops_from_ssr_names"])
+    assert info["place_names"] == info["registers"]["place_names"] > 100
+    rec = info["figures"]["facilities_real"]["recreation"]
+    assert rec["kinds"] == {"nature_reserve": 10, "pitch": 7} and rec["total"] > rec["real"]
+
+
+def test_info_text_shows_real_facilities(baerum_env, capsys):
+    assert main(["data", "info", "baerum"]) == 0
+    out = capsys.readouterr().out
+    assert "real kindergarten            135 of 135" in out and "capacity 6,924" in out
+    assert "real school                  40 of 40 (primary 29, compulsory 11)" in out
+    assert "stop coordinates from SSR   18" in out
 
 
 def test_info_text(baerum_env, capsys):
@@ -87,6 +119,14 @@ def test_loaded_region(baerum_env):
     assert list(region.cells.columns) == ["cell_id", "x", "y", "population", "jobs"]
     assert {"category", "name", "x", "y", "capacity", "status"} <= set(region.facilities)
     assert region.area("Fossum").earliest_year == 2032
+    assert region.area("Bekkestua").built_out_year == 2030
+    assert region.stops["Gjettum"].status == "real"  # SSR coordinates, was estimated
+    names = region.place_names
+    assert list(names.columns) == ["name", "kind", "x", "y", "source"]
+    assert {"Fornebu", "Rykkinn", "Sandvika"} <= set(names.name)
+    assert region.age_shares == {"school": 0.115, "kindergarten": 0.058}
+    assert region.climate["green_share_target"] == 0.6
+    assert region.climate["electric_share"][2019] == 0.10
     assert region.area("Fornebu").group == "Fornebu/Lysaker"
     assert region.area("Høvik").group == "Bekkestua/Høvik"
     lines = {ln.name: ln for ln in region.lines}

@@ -72,11 +72,53 @@ def test_concentrated_beats_dispersed(demo_results) -> None:
 
 
 def test_placement_share_by_hand(demo_results) -> None:
+    """Demo areas do not overlap: by location equals by label; `each` takes the smaller."""
     scenario = scenario_from_file(REPO / "scenarios" / "demo.toml")
     priority = {"Sentrum", "Østby", "Bakken stasjon", "Nordås T"}
-    amounts = [(g.area, g.dwellings + g.jobs) for g in scenario.growth]
-    expected = sum(a for n, a in amounts if n in priority) / sum(a for _, a in amounts)
-    assert _summary(demo_results["demo"])["goals"]["placement"]["value"] == pytest.approx(expected)
+
+    def share(key: str) -> float:
+        amounts = [(g.area, getattr(g, key)) for g in scenario.growth]
+        return sum(a for n, a in amounts if n in priority) / sum(a for _, a in amounts)
+
+    goal = _summary(demo_results["demo"])["goals"]["placement"]
+    assert goal["rule"] == "each"
+    assert goal["dwellings_share"] == pytest.approx(share("dwellings"))
+    assert goal["jobs_share"] == pytest.approx(share("jobs"))
+    assert goal["value"] == pytest.approx(min(share("dwellings"), share("jobs")))
+    total = [(g.area, g.dwellings + g.jobs) for g in scenario.growth]
+    assert goal["combined_share"] == pytest.approx(
+        sum(a for n, a in total if n in priority) / sum(a for _, a in total))
+
+
+def test_kortreist_dispersed_fails_concentrated_passes(demo_results) -> None:
+    """New residents' basket against the existing residents' base-year share (demo)."""
+    conc = _summary(demo_results["demo"])["goals"]["kortreist"]
+    disp = _summary(demo_results["demo_spredt"])["goals"]["kortreist"]
+    assert conc["target"] == disp["target"] == conc["base_year_value"] > 0
+    assert conc["pass"] and conc["value"] > conc["target"]
+    assert not disp["pass"] and disp["value"] < disp["target"]
+    for goal in (conc, disp):  # where growth goes, new residents differ from existing ones
+        for function in ("grocery", "transit_hf", "school"):
+            f = goal["functions"][function]
+            assert f["new"] != pytest.approx(f["existing"], abs=0.01), function
+    assert conc["functions"]["transit_hf"]["new"] > disp["functions"]["transit_hf"]["new"]
+    assert "transit_stop" in conc["functions"]  # any stop, beside kollektiv
+
+
+def test_green_share_and_co2_reported(demo_results) -> None:
+    for name in ("demo", "demo_spredt"):
+        s = _summary(demo_results[name])
+        green, co2 = s["goals"]["green_share"], s["goals"]["co2"]
+        shares = s["mode_shares"]
+        assert green["value"] == pytest.approx(shares["walk"] + shares["bike"] + shares["pt"])
+        assert green["target"] == 0.6 and green["bike_target"] == 0.07
+        assert [st["year"] for st in green["stages"]] == [2030, 2040]
+        assert co2["co2_t_per_year"] > 0 and co2["stages"][-1]["year"] == 2040
+        for key in ("placement", "nullvekst", "kortreist", "green_share"):
+            assert s["goals"][key]["data_basis"]["synthetic_share"] == 1.0  # the demo
+    conc, disp = (_summary(demo_results[n])["goals"] for n in ("demo", "demo_spredt"))
+    assert conc["green_share"]["value"] > disp["green_share"]["value"]
+    assert conc["co2"]["co2_t_per_year"] < disp["co2"]["co2_t_per_year"]
 
 
 def test_nullvekst_is_car_vkm_change(demo_results) -> None:

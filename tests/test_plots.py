@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import geopandas as gpd
@@ -12,6 +13,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.text import Annotation, Text
 from mpl_toolkits.axes_grid1.anchored_artists import AnchoredSizeBar
 
+from sim.output import plots
 from sim.output.context import read_context
 from sim.output.maps import (
     CLASS_COLOURS,
@@ -93,3 +95,29 @@ def test_distance_classes_match_thresholds() -> None:
                        edges).tolist() == [0, 0, 1, 1, 4, 5, 5, 5]
     assert len(CLASS_COLOURS) == len(edges) - 1
     assert len(EVERYDAY_FUNCTIONS) >= 5
+
+
+@pytest.mark.slow
+def test_goal_dashboard_shows_every_goal_co2_and_data_basis(demo_results, monkeypatch,
+                                                            tmp_path) -> None:
+    texts: list[str] = []
+
+    def keep(fig: plt.Figure, path: Path) -> Path:
+        texts.extend(t.get_text() for ax in fig.axes for t in (ax.title, *ax.texts))
+        texts.append(fig._suptitle.get_text() if fig._suptitle else "")
+        plt.close(fig)
+        return path
+
+    monkeypatch.setattr(plots, "save", keep)
+    for name in ("demo", "demo_spredt"):
+        texts.clear()
+        summary = read_summary(demo_results[name])
+        plots.plot_goal_dashboard(summary, tmp_path / "goals.png")
+        joined = "\n".join(texts)
+        s = json.loads((demo_results[name] / "summary.json").read_text())
+        for fragment in ("90 %-regelen", "(each)", "Nullvekst", "Kortreist hverdag",
+                         "Miljøvennlige transportmidler førstevalg", "CO2 fra bilkjøring",
+                         f"{s['goals']['green_share']['value']:.1%} vs 60.0%",
+                         f"{s['goals']['co2']['co2_t_per_year']:,.0f} t"):
+            assert fragment in joined, (name, fragment)
+        assert joined.count("rests on") == 5 and "SYNTHETIC" in joined

@@ -27,6 +27,8 @@ LABELS = (
     "90 %-regelen (placement of growth)",
     "Nullvekst (car vehicle-km change)",
     "Kortreist hverdag (everyday basket within walking distance)",
+    "Miljøvennlige transportmidler førstevalg (walk, bike and PT share of trips)",
+    "CO2 fra bilkjøring (residents&#x27; car CO2)",
     "Gange (walk)", "Sykkel (bike)", "Kollektiv (PT)", "Bil (car)",
 )
 
@@ -99,6 +101,25 @@ def test_report_content(report: Path, results: dict[str, Path]) -> None:
     assert (report.parent / "report_files" / "compare" / "goals_compare.png").is_file()
 
 
+def test_report_goal_table_states_rule_shares_and_data_basis(report: Path,
+                                                             results: dict[str, Path]) -> None:
+    """Per scenario: both 90 % shares and the pass rule, new residents' basket, the green
+    share, CO2, and which share of each number rests on weak data."""
+    text = report.read_text(encoding="utf-8")
+    for name, path in results.items():
+        s = json.loads((path / "summary.json").read_text())
+        section = text[text.index(f"Scenario {name}</h2>"):]
+        section = section[:section.index("</table>")]
+        p = s["goals"]["placement"]
+        assert f"dwellings {p['dwellings_share']:.1%}" in section
+        assert f"jobs {p['jobs_share']:.1%}; rule each" in section
+        assert "of new residents" in section
+        green = s["goals"]["green_share"]
+        assert f"{green['value']:.1%} (sykkel/bike {green['bike_share']:.1%}" in section
+        assert f"{s['goals']['co2']['co2_t_per_year']:,.0f} t/year" in section
+        assert section.count("synthetic 100.0%") == 5  # four goals and CO2: the demo
+
+
 def test_report_markdown_links_exist(report: Path) -> None:
     md = report.with_name("report.md")
     text = md.read_text(encoding="utf-8")
@@ -137,14 +158,14 @@ def test_report_bad_input_one_line(tmp_path: Path, capsys: pytest.CaptureFixture
     err = capsys.readouterr().err
     assert err.startswith("error: ") and err.count("\n") == 1
     (tmp_path / "bad").mkdir()
-    (tmp_path / "bad" / "summary.json").write_text('{"schema_version": 2, "scenario": {}}')
+    (tmp_path / "bad" / "summary.json").write_text('{"schema_version": 3, "scenario": {}}')
     assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
     assert "not a baerum-sim summary" in err and err.count("\n") == 1
     (tmp_path / "bad" / "summary.json").write_text('{"scenario": {}}')  # an older layout
     assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o")]) == 2
     err = capsys.readouterr().err
-    assert "schema_version 1, this baerum-sim reads 2" in err and err.count("\n") == 1
+    assert "schema_version 1, this baerum-sim reads 3" in err and err.count("\n") == 1
     assert not (tmp_path / "o").exists()
     assert main(["report", str(tmp_path / "bad"), "--out", str(tmp_path / "o.html")]) == 2
     assert "--out is a directory" in capsys.readouterr().err

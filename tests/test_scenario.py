@@ -60,6 +60,22 @@ BAD_EDITS = [
      ("policy.parking[0].nok", "greater than or equal to 0")),
     ("[goals]", '[[policy.speed]]\nfrom_year = 2030\nfactor_peak = 1.5\n\n[goals]',
      ("policy.speed[0].factor_peak", "less than or equal to 1")),
+    ('area = "Sentrum"', "x = 506000", ("growth[0]", "give both x and y")),
+    ('area = "Sentrum"', "x = 506000\ny = 6604000\npolygon = 'POLYGON ((0 0, 1 0, 1 1, 0 0))'",
+     ("growth[0]", "coordinates (x, y, radius_m) or a polygon, not both")),
+    ('area = "Sentrum"', 'area = "Sentrum"\nradius_m = 300',
+     ("growth[0]", "radius_m needs x and y")),
+    ('area = "Sentrum"', 'polygon = "POLYGON ((0 0, 1 0"', ("growth[0]", "polygon: not valid WKT")),
+    ('area = "Sentrum"', 'polygon = "POINT (1 1)"',
+     ("growth[0]", "polygon: expected a polygon with area > 0")),
+    ('area = "Sentrum"\n', "", ("growth[0]", "give an area, coordinates")),
+    ('area = "Sentrum"', 'area = "Sentrum"\nspread = "some"', ("growth[0].spread",)),
+    ("[goals]", '[goals]\nplacement_rule = "both"', ("goals.placement_rule", "'each'")),
+    ("[goals]", '[goals]\nkortreist_function_targets = { shop = 0.5 }',
+     ("goals.kortreist_function_targets", "unknown function 'shop'")),
+    ("[goals]", "[goals]\nelectric_share = { 2030 = 1.5 }", ("goals.electric_share",)),
+    ("[goals]", '[[growth_layer]]\npath = "nowhere.gpkg"\n\n[goals]',
+     ("nowhere.gpkg: file not found", "growth layer")),
 ]
 
 
@@ -142,3 +158,16 @@ parking = [{ area = "Sentrum", nok = 80, from_year = 2032 }]
     assert policy_for_year(scenario, 2031).parking == {}
     assert policy_for_year(scenario, 2032).parking == {"Sentrum": 80.0}
     assert policy_for_year(scenario, 2040).tolls == {}
+
+
+def test_placement_locations_and_spread(demo_scenario_text) -> None:
+    from sim.scenario.schema import Placement
+
+    area = Placement(area="Sentrum", dwellings=1, from_year=2024, to_year=2030)
+    point = Placement(x=1.0, y=2.0, radius_m=300, from_year=2024, to_year=2030)
+    shape = Placement(polygon="POLYGON ((0 0, 100 0, 100 100, 0 0))", name="felt",
+                      from_year=2024, to_year=2030)
+    assert [p.location for p in (area, point, shape)] == ["area", "coordinates", "polygon"]
+    assert [p.spread_over for p in (area, point, shape)] == ["populated", "all", "all"]
+    assert [p.label for p in (area, point, shape)] == ["Sentrum", "(1, 2)", "felt"]
+    assert Placement(area="A", spread="all", from_year=2024, to_year=2030).spread_over == "all"

@@ -58,11 +58,14 @@ def test_fornebubanen_run_time(baerum) -> None:
 
 
 def test_fornebubanen_shortens_fornebu_to_lysaker(baerum) -> None:
+    """From the cell of Fornebuporten station: the cell next to Fornebu S (the area's
+    centre) is served as well by the high-frequency bus 31 to Lysaker, which shares
+    Lysaker's access node since Lysaker has its official (SSR) coordinates."""
     region, plan = baerum
     zones = zones_from_cells(region, 250.0)
     params = plan.model.model_copy(update={"zone_size_m": 250.0})
-    fornebu = region.area("Fornebu")
-    cell = int(np.argmin(np.hypot(zones.x - fornebu.x, zones.y - fornebu.y)))
+    station = region.stops["Fornebuporten"]
+    cell = int(np.argmin(np.hypot(zones.x - station.x, zones.y - station.y)))
     lysaker = region.stops["Lysaker"]
 
     def pt_minutes(year: int, scenario) -> float:
@@ -95,10 +98,13 @@ def test_rail_sandvika_lysaker_common_lines(baerum, remove_regional) -> None:
     region, plan = baerum
     scenario = plan
     if remove_regional:
+        # the buses Sandvika–Lysaker go too: with the stations' official (SSR) coordinates
+        # bus 130 and the trains share access nodes, and the test is about the trains
         text = (REPO / "scenarios" / "arealstrategi_2040.toml").read_text(encoding="utf-8")
-        scenario = scenario_from_text(text.replace(
-            "[goals]", '[[transit.remove_line]]\nline = "Regional train"\nfrom_year = 2024'
-            '\n\n[goals]'), Path("x.toml"))
+        removed = "".join(f'[[transit.remove_line]]\nline = "{line}"\nfrom_year = 2024\n\n'
+                          for line in ("Regional train", "Bus 130", "Bus 160"))
+        scenario = scenario_from_text(text.replace("[goals]", f"{removed}[goals]"),
+                                      Path("x.toml"))
     local, regional = _line(region, "L1"), _line(region, "Regional train")
     ride = _ride(network_from_region(region, scenario, 2030), "Sandvika", "Lysaker")
     assert ride["boardings"] == 1

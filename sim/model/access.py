@@ -9,6 +9,15 @@ catchment (2SFCA) measure, so that homes added without places show the squeeze.
 Distances run over the walk graph; the straight-line distance from the cell centre
 (or facility) to its nearest walk node is added and reported (``snap_m``), and cells
 far from the network are flagged (``far_from_network``), never dropped.
+
+The kortreist basket (:data:`sim.vocab.BASKET_FUNCTIONS`) counts "kollektiv" as a
+high-frequency stop (the plan's 10/15-minute definition) within the stop threshold, or
+a high-frequency rail or metro station within the ``transit_station`` threshold (1 km
+around stations is common practice); any stop is reported beside it. School and
+kindergarten count for the children they serve: a resident's basket holds grocery,
+recreation and "kollektiv", plus a school for a child of
+school age and a kindergarten for a child of kindergarten age (national age shares,
+estimated: the grid has no ages).
 """
 
 from __future__ import annotations
@@ -23,7 +32,7 @@ from sim.model.network import Network, nearest_nodes
 from sim.params import ModelParams
 from sim.region.model import Region
 from sim.scenario.schema import Scenario
-from sim.vocab import EVERYDAY_FUNCTIONS
+from sim.vocab import BASKET_FUNCTIONS, EVERYDAY_FUNCTIONS
 
 
 @dataclass(frozen=True)
@@ -31,16 +40,19 @@ class CapacityFacts:
     """Who needs a place at a capacity function (school, kindergarten), from the region.
 
     ``need_share``: share of residents who need a place; ``places_per_facility``: places
-    assumed where the facility layer gives no capacities.
+    assumed where the facility layer gives no capacities; ``age_shares``: share of
+    residents of the ages the function serves (weights of the basket).
     """
 
     need_share: dict[str, float]
     places_per_facility: dict[str, float]
+    age_shares: dict[str, float] = field(default_factory=dict)
 
     @classmethod
     def from_region(cls, region: Region) -> CapacityFacts:
         """The region's capacity facts (from its pack, or the demo's own values)."""
-        return cls(dict(region.need_share), dict(region.places_per_facility))
+        return cls(dict(region.need_share), dict(region.places_per_facility),
+                   dict(region.age_shares))
 
 
 @dataclass(frozen=True)
@@ -52,10 +64,13 @@ class Access:
     per function ``f``: ``dist_f`` (m), ``time_f`` (min), ``within_f``, ``kdist_f``
     (distance to the k-th nearest), ``count_f`` (facilities within the threshold),
     ``gravity_f`` and, for capacity functions, ``capacity_f`` (places per person in
-    need, 2SFCA); then ``n_within``, ``all_within``, ``dist_transit_hf`` and
-    ``within_transit_hf`` (high-frequency stops).
-    ``share_within`` and ``basket_share`` are population-weighted over everyone;
-    ``groups`` has the same split by existing and new residents.
+    need, 2SFCA); then ``dist_transit_hf`` and ``within_transit_hf`` (high-frequency
+    stops), ``n_within`` and ``all_within`` (basket functions within reach, all of
+    them) and ``basket``: the share of the cell's residents with every function they
+    need within reach (school and kindergarten only for children of their ages).
+    ``share_within`` (per function, ``transit_hf`` included; school and kindergarten
+    weighted by children) and ``basket_share`` are over everyone; ``groups`` has the
+    same split by existing and new residents.
     """
 
     year: int
@@ -101,6 +116,9 @@ def facilities_for_year(
     )
     table = pd.concat(frames, ignore_index=True)
     table["high_frequency"] = table["high_frequency"].astype("boolean").fillna(False).astype(bool)
+    modes = [""] * (len(table) - len(stops)) + [str(m) for m in stops.modes]
+    table["station"] = table.high_frequency & np.array(
+        ["rail" in m or "metro" in m for m in modes], bool)
     return table
 
 
@@ -175,52 +193,100 @@ def access_from_network(
         "network_status": np.where(network.synthetic_node[cell_node], "synthetic", "real"),
     }
     measures: dict[str, dict] = {}
-    n_within = np.zeros(len(cells), int)
     for function in EVERYDAY_FUNCTIONS:
         fac = facilities[facilities.category == function]
         cols, info = _function_access(network, fac, cell_node, cell_snap, everyone,
                                       function, thresholds[function], params, capacity)
         out.update(cols)
         out[f"time_{function}"] = cols[f"dist_{function}"] / params.walk_speed_mps / 60.0
-        n_within += cols[f"within_{function}"]
-        info["share_within"] = _weighted_share(cols[f"within_{function}"], everyone)
+        info["share_within"] = _weighted_share(
+            cols[f"within_{function}"], everyone * capacity.age_shares.get(function, 1.0))
         measures[function] = info
-    out["n_within"] = n_within
-    out["all_within"] = n_within == len(EVERYDAY_FUNCTIONS)
-
     hf = facilities[(facilities.category == "transit_stop") & facilities.high_frequency]
-    out["dist_transit_hf"] = _nearest_distance(network, *_snapped(network, hf), cell_node,
-                                               cell_snap)
-    out["within_transit_hf"] = out["dist_transit_hf"] <= thresholds["transit_stop"]
+    out.update(_kollektiv(network, hf, cell_node, cell_snap, thresholds))
+    n_within = np.sum([np.asarray(out[f"within_{f}"], int) for f in BASKET_FUNCTIONS], axis=0)
+    out["n_within"] = n_within
+    out["all_within"] = n_within == len(BASKET_FUNCTIONS)
+    out["basket"] = personal_basket({f: out[f"within_{f}"] for f in BASKET_FUNCTIONS},
+                                    capacity.age_shares)
     table = pd.DataFrame(out, index=cells.index)
 
     groups = _groups(table, {"existing": np.asarray(existing, float),
-                             "new": np.asarray(new, float), "everyone": everyone})
+                             "new": np.asarray(new, float), "everyone": everyone},
+                     capacity.age_shares)
     far = table.far_from_network.to_numpy()
     transit = {
         "share_within_any_stop": _weighted_share(table.within_transit_stop.to_numpy(), everyone),
-        "share_within_hf_stop": _weighted_share(table.within_transit_hf.to_numpy(), everyone),
+        "share_within_hf_stop": _weighted_share(
+            table.dist_transit_hf.to_numpy() <= thresholds["transit_stop"], everyone),
+        "share_within_kollektiv": _weighted_share(table.within_transit_hf.to_numpy(), everyone),
         "n_stops": int((facilities.category == "transit_stop").sum()), "n_hf_stops": len(hf),
         "cells_far_from_network": int(far.sum()),
         "residents_far_from_network": float(everyone[far].sum()),
     }
     return Access(year=year, cells=table, thresholds=dict(thresholds),
-                  share_within={f: measures[f]["share_within"] for f in EVERYDAY_FUNCTIONS},
+                  share_within=dict(groups["everyone"]["share_within"]),
                   basket_share=groups["everyone"]["basket_share"], groups=groups,
                   measures=measures, transit=transit)
 
 
-def _groups(table: pd.DataFrame, weights: dict[str, np.ndarray]) -> dict[str, dict]:
-    """Per population group: residents, basket share, share within per function, and the
-    distribution of the number of functions within reach (``k_of_m``)."""
-    m = len(EVERYDAY_FUNCTIONS)
+def _kollektiv(network: Network, hf: pd.DataFrame, cell_node: np.ndarray,
+               cell_snap: np.ndarray, thresholds: dict[str, float]) -> dict[str, np.ndarray]:
+    """Distance to the nearest high-frequency stop and rail/metro station, and whether
+    "kollektiv" is within reach (a stop within the stop threshold, or a station within
+    the ``transit_station`` threshold)."""
+    stations = hf[hf.station] if "station" in hf else hf.iloc[:0]
+    stop = _nearest_distance(network, *_snapped(network, hf), cell_node, cell_snap)
+    station = _nearest_distance(network, *_snapped(network, stations), cell_node, cell_snap)
+    limit = thresholds.get("transit_station", thresholds["transit_stop"])
+    return {"dist_transit_hf": stop, "dist_transit_station": station,
+            "within_transit_hf": (stop <= thresholds["transit_stop"]) | (station <= limit)}
+
+
+def personal_basket(within: dict[str, np.ndarray], age_shares: dict[str, float]
+                    ) -> np.ndarray:
+    """Per cell, the share of residents with every basket function *they* need in reach.
+
+    ``within`` holds, per basket function, whether each cell has it within reach.
+
+    Everyone needs grocery, recreation and a high-frequency stop; a child of school
+    (kindergarten) age also a school (kindergarten): ``U · (1 − Σ s_f · (1 − W_f))``,
+    with ``U`` the functions everyone needs all within reach, ``W_f`` whether function
+    ``f`` is and ``s_f`` its age share.
+
+    >>> w = {f: np.array([True, True]) for f in BASKET_FUNCTIONS}
+    >>> w["school"] = np.array([True, False])
+    >>> personal_basket(w, {"school": 0.1}).tolist()
+    [1.0, 0.9]
+    """
+    everyone = np.ones(len(within["grocery"]))
+    missing = np.zeros_like(everyone)
+    for f in BASKET_FUNCTIONS:
+        reach = np.asarray(within[f], float)
+        if f in age_shares:
+            missing += age_shares[f] * (1.0 - reach)
+        else:
+            everyone *= reach
+    return everyone * np.clip(1.0 - missing, 0.0, 1.0)
+
+
+def _groups(table: pd.DataFrame, weights: dict[str, np.ndarray],
+            age_shares: dict[str, float]) -> dict[str, dict]:
+    """Per population group: residents, basket share (personal basket), share within per
+    function (school and kindergarten weighted by the children they serve), the share
+    with all basket functions within reach, and the distribution of the number of basket
+    functions within reach (``k_of_m``)."""
+    m = len(BASKET_FUNCTIONS)
     n_within = table.n_within.to_numpy()
+    basket = table.basket.to_numpy()
     return {
         group: {
             "residents": float(w.sum()),
-            "basket_share": _weighted_share(table.all_within.to_numpy(), w),
-            "share_within": {f: _weighted_share(table[f"within_{f}"].to_numpy(), w)
-                             for f in EVERYDAY_FUNCTIONS},
+            "basket_share": float((basket * w).sum() / w.sum()) if w.sum() > 0 else np.nan,
+            "all_within_share": _weighted_share(table.all_within.to_numpy(), w),
+            "share_within": {f: _weighted_share(table[f"within_{f}"].to_numpy(),
+                                                w * age_shares.get(f, 1.0))
+                             for f in (*EVERYDAY_FUNCTIONS, "transit_hf")},
             "n_of_m": {f"{k}_of_{m}": _weighted_share(n_within == k, w) for k in range(m + 1)},
         }
         for group, w in weights.items()

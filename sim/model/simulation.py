@@ -29,8 +29,9 @@ from sim.model.calibration import (
     elasticity_check,
 )
 from sim.model.demand import Constants, Demand, DemandInputs, demand_from_travel_times
-from sim.model.goals import Goals, goals_from_results
-from sim.model.growth import Growth, growth_by_year
+from sim.model.evaluation import goals_from_results
+from sim.model.goals import Goals
+from sim.model.growth import Growth, growth_by_year, region_for_scenario
 from sim.model.network import Network, network_from_region
 from sim.model.policy import policy_charges
 from sim.model.skim_cache import matrix_cache_key, skims_cached
@@ -266,8 +267,11 @@ def simulate(
     year's official total (:func:`population_factor`) and the lines and policy of that
     year. Networks and travel-time matrices are built once per network state (lines,
     street edits and speed factors in force) and shared between years.
-    ``travel_times`` defaults to an in-memory :func:`skim_source`.
+    ``travel_times`` defaults to an in-memory :func:`skim_source`. The region gets the
+    grid cells the scenario's new development areas need (:func:`region_for_scenario`);
+    the result's region is that one.
     """
+    region = region_for_scenario(region, scenario)
     zones = zones_from_cells(region, scenario.model.zone_size_m)
     travel_times = travel_times or skim_source(region, zones, scenario.model)
     name = scenario.scenario.name
@@ -288,7 +292,8 @@ def simulate(
                           final.demand_inputs, final.params, constants)
     goals = goals_from_results(
         scenario,
-        final.growth.placements,
+        region,
+        final.growth,
         states[scenario.goals.nullvekst_reference_year].demand,
         [states[y].demand for y in info.target_years],
         states[info.base_year].access,

@@ -24,6 +24,7 @@ from sim.output.style import (
     GOAL_LABELS,
     PASS_COLOUR,
     CellGrid,
+    basis_label,
     save,
     stacked_mode_bars,
     weighted_cdf,
@@ -40,14 +41,37 @@ def _colour(i: int) -> str:
 
 
 def _pct(v: float, signed: bool = False) -> str:
+    if not np.isfinite(v):
+        return "n/a"
     return f"{v:+.1%}" if signed else f"{v:.1%}"
 
 
+def _co2_compare(ax: plt.Axes, inputs: list[CompareInput]) -> None:
+    """Residents' car CO2 of the final year per scenario, with the change annotated."""
+    co2 = [i.summary.goals.co2 for i in inputs]
+    values = [c.co2_t_per_year for c in co2]
+    x = np.arange(len(inputs))
+    ax.bar(x, values, color=[_colour(k) for k in range(len(inputs))], edgecolor="black",
+           linewidth=0.6)
+    for i, c in enumerate(co2):
+        ax.text(i, values[i], f"{values[i]:,.0f} t\n{c.change:+.0%} vs {c.reference_year}\n"
+                f"{basis_label(c.data_basis, short=True)}", ha="center", va="bottom",
+                fontsize=6.5)
+    ax.set_ylim(0, max([*values, 1.0]) * 1.5)
+    ax.set_xticks(x, [i.name for i in inputs])
+    ax.tick_params(axis="x", labelrotation=20, labelsize=8)
+    ax.set_ylabel("t CO2 / year", fontsize=8)
+    ax.set_title(f"{label('co2')}\n(electrification path "
+                 f"{co2[0].electric_share_status})", fontsize=9)
+
+
 def plot_goals(inputs: list[CompareInput], path: Path, tag: str) -> Path:
-    """Goal dashboard: bars per scenario, value and margin annotated, FAIL hatched in red."""
+    """Goal dashboard: bars per scenario, value and margin annotated, FAIL hatched in red,
+    the data basis of each number, and transport CO2 beside the goals."""
     names = [i.name for i in inputs]
-    fig, axes = plt.subplots(1, 3, figsize=(max(12, 3 * len(names) + 3), 4.4))
-    for ax, (key, title) in zip(axes, GOAL_LABELS.items(), strict=True):
+    fig, grid = plt.subplots(2, 3, figsize=(max(14, 3 * len(names) + 3), 10.0))
+    axes = grid.ravel()
+    for ax, (key, title) in zip(axes, GOAL_LABELS.items(), strict=False):
         goals = [getattr(i.summary.goals, key) for i in inputs]
         values = np.array([np.nan if g.value is None else g.value for g in goals], float)
         targets = np.array([g.target for g in goals], float)
@@ -60,7 +84,7 @@ def plot_goals(inputs: list[CompareInput], path: Path, tag: str) -> Path:
         lo = min(0.0, np.nanmin(values, initial=0.0), targets.min())
         hi = max(0.0, np.nanmax(values, initial=0.0), targets.max(), 0.01)
         span = hi - lo
-        ax.set_ylim(lo - 0.12 * span, hi + 0.35 * span)
+        ax.set_ylim(lo - 0.12 * span, hi + 0.7 * span)
         signed = key == "nullvekst"
         for i, g in enumerate(goals):
             margin = g.margin or 0.0
@@ -68,23 +92,30 @@ def plot_goals(inputs: list[CompareInput], path: Path, tag: str) -> Path:
             breaks = getattr(g, "rule_breaks", None)
             if key == "placement" and not passes[i] and breaks and margin >= 0:
                 verdict = "FAIL (rule break)"
-            top = max(values[i], targets[i], 0.0)
-            ax.text(i, top + 0.03 * span, f"{verdict}\n{_pct(values[i], signed)}\n"
-                    f"margin {100 * margin:+.1f} pp", ha="center", va="bottom", fontsize=7,
+            extra = f" ({g.rule})" if key == "placement" else ""
+            top = max(np.nan_to_num(values[i]), targets[i], 0.0)
+            ax.text(i, top + 0.03 * span, f"{verdict}{extra}\n{_pct(values[i], signed)}\n"
+                    f"margin {100 * margin:+.1f} pp\n{basis_label(g.data_basis, short=True)}",
+                    ha="center", va="bottom", fontsize=6.5,
                     color="black" if passes[i] else FAIL_COLOUR,
                     fontweight="normal" if passes[i] else "bold")
         ax.set_xticks(x, names)
         ax.axhline(0, color="grey", linewidth=0.6)
         ax.tick_params(axis="x", labelrotation=20, labelsize=8)
         ax.yaxis.set_major_formatter(matplotlib.ticker.PercentFormatter(1.0))
-        ax.set_title(title, fontsize=9)
+        ax.set_title(title.replace(" (", "\n("), fontsize=9)
+    _co2_compare(axes[len(GOAL_LABELS)], inputs)
     breaks = [f"{i.name}: {b}" for i in inputs
               for b in i.summary.goals.placement.rule_breaks]
-    axes[0].text(0.0, -0.25, "Regelbrudd (rule breaks):\n" + ("\n".join(breaks) or "none"),
-                 transform=axes[0].transAxes, va="top", ha="left", fontsize=7.5,
-                 color=FAIL_COLOUR if breaks else "black")
+    notes = axes[-1]
+    notes.axis("off")
+    notes.text(0.0, 1.0, "Regelbrudd (rule breaks):\n" + ("\n".join(breaks) or "none"),
+               transform=notes.transAxes, va="top", ha="left", fontsize=7.5, wrap=True,
+               color=FAIL_COLOUR if breaks else "black")
     fig.suptitle(f"Mål (goals), final year: green = holds, red hatched = FAIL, "
-                 f"dashed = target{tag}", fontsize=10)
+                 f"dashed = target\n90 % rule value = the rule's share (each: the smaller of "
+                 f"dwellings and jobs); kortreist value = new residents' basket{tag}",
+                 fontsize=10)
     fig.tight_layout()
     return save(fig, path)
 

@@ -190,7 +190,18 @@ def comparison_table(summaries: list[Summary]) -> list[dict[str, Any]]:
             row[f"{key}_target"] = goal.target
             row[f"{key}_pass"] = goal.passed
             row[f"{key}_margin"] = goal.margin
-        row["placement_rule_breaks"] = "; ".join(s.goals.placement.rule_breaks)
+            basis = goal.data_basis
+            for part in ("proxy", "estimated", "synthetic"):
+                row[f"{key}_{part}_share"] = getattr(basis, f"{part}_share") if basis else None
+        placement = s.goals.placement
+        row["placement_rule"] = placement.rule
+        row["placement_dwellings_share"] = placement.dwellings_share
+        row["placement_jobs_share"] = placement.jobs_share
+        row["placement_rule_breaks"] = "; ".join(placement.rule_breaks)
+        row["kortreist_existing_base"] = s.goals.kortreist.base_year_value
+        row["green_share_bike"] = s.goals.green_share.bike_share
+        row["co2_t_per_year"] = s.goals.co2.co2_t_per_year
+        row["co2_change"] = s.goals.co2.change
         row.update({f"share_{m}": s.mode_shares[m] for m in MODE_COLOURS})
         row.update({f"basket_{g}": s.basket.groups[g].basket_share for g in GROUPS})
         row["car_vkm_change_final"] = s.goals.nullvekst.value

@@ -128,8 +128,34 @@ def weak_layers(summary: Summary) -> dict[str, str]:
 # --- content --------------------------------------------------------------------------
 
 
+def _goal_value(summary: Summary, key: str) -> str:
+    """A goal's value with the parts a planner needs to read it."""
+    goals = summary.goals
+    goal = getattr(goals, key)
+    value = _pct(goal.value, signed=key == "nullvekst")
+    if key == "placement":
+        p = goals.placement
+        return (f"{value} (boliger/dwellings {_pct(p.dwellings_share)}, arbeidsplasser/jobs "
+                f"{_pct(p.jobs_share)}; rule {p.rule})")
+    if key == "kortreist":
+        k = goals.kortreist
+        return (f"{value} of new residents (existing: {_pct(k.base_year_value)} in the base "
+                f"year, {_pct(k.existing_value)} final)")
+    if key == "green_share":
+        g = goals.green_share
+        return f"{value} (sykkel/bike {_pct(g.bike_share)}; {g.year})"
+    return value
+
+
+def _basis_text(basis: Any) -> str:
+    if basis is None:
+        return "–"
+    return (f"proxy {_pct(basis.proxy_share)}, estimated {_pct(basis.estimated_share)}, "
+            f"synthetic {_pct(basis.synthetic_share)}: {basis.note}")
+
+
 def goal_table(summary: Summary) -> Table:
-    """Goals of one result: value, target, verdict, margin."""
+    """Goals of one result: value, target, verdict, margin and data basis; CO2 beside them."""
     rows, classes = [], []
     for key in GOALS:
         goal = getattr(summary.goals, key)
@@ -138,11 +164,39 @@ def goal_table(summary: Summary) -> Table:
         target = _pct(goal.target, signed)
         if getattr(goal, "target_rule", ""):
             target += f" ({goal.target_rule})"
-        rows.append([term(key), _pct(goal.value, signed), target, verdict, _pp(goal.margin)])
-        classes.append(["", "num", "num", cls, "num"])
+        if key == "green_share" and summary.goals.green_share.bike_target is not None:
+            target += (f", bike {_pct(summary.goals.green_share.bike_target)} "
+                       f"(from {summary.goals.green_share.target_year})")
+        rows.append([term(key), _goal_value(summary, key), target, verdict, _pp(goal.margin),
+                     _basis_text(goal.data_basis)])
+        classes.append(["", "num", "num", cls, "num", ""])
+    co2 = summary.goals.co2
+    rows.append([term("co2"), f"{co2.co2_t_per_year:,.0f} t/year ({_pct(co2.change, True)} vs "
+                 f"{co2.reference_year})", "– (reported beside nullvekst)", "–", "–",
+                 _basis_text(co2.data_basis)])
+    classes.append(["", "num", "", "", "", ""])
     return Table(["Mål (goal)", "Verdi (value)", "Målverdi (target)", "Resultat (verdict)",
-                  "Margin"], rows, "Margin: how far the value is on the right side of "
-                 "the target, in percentage points (negative = goal missed).", classes)
+                  "Margin", "Datagrunnlag (share resting on weak data)"], rows,
+                 "Margin: how far the value is on the right side of the target, in percentage "
+                 f"points (negative = goal missed). 90 % rule: {summary.goals.placement.rule_note}."
+                 f" CO2: {co2.note}.", classes)
+
+
+def kortreist_table(summary: Summary) -> Table:
+    """Kortreist per basket function: existing residents (base and final year), new
+    residents, and the function's target when one is set."""
+    k = summary.goals.kortreist
+    rows, classes = [], []
+    for function, f in k.functions.items():
+        target = "–" if f.target is None else _pct(f.target)
+        verdict, cls = ("–", "") if f.passed is None else _verdict(f.passed)
+        rows.append([term(function), _pct(f.existing_base), _pct(f.existing), _pct(f.new),
+                     target, verdict])
+        classes.append(["", "num", "num", "num", "num", cls])
+    return Table(["Funksjon (function)", "Eksisterende, basisår (existing, base year)",
+                  "Eksisterende (existing, final)", "Nye (new residents)", "Mål (target)",
+                  "Resultat"], rows, f"Share within walking distance per function. "
+                 f"{k.basket_note}.", classes)
 
 
 def mode_table(summary: Summary) -> Table:
@@ -211,7 +265,8 @@ def access_table(summary: Summary) -> Table:
                  "final year.", classes)
 
 
-SCENARIO_TABLES += [goal_table, mode_table, access_table, validation_report_table]
+SCENARIO_TABLES += [goal_table, kortreist_table, mode_table, access_table,
+                    validation_report_table]
 
 
 def provenance_tables(results: list[Result]) -> list[str | Table]:
@@ -301,11 +356,15 @@ def comparison_section(results: list[Result], compare_dir: Path, files: str) -> 
             goal = getattr(r.summary.goals, key)
             signed = key == "nullvekst"
             verdict, c = _verdict(goal.passed)
+            rule = f", rule {goal.rule}" if key == "placement" else ""
             row.append(f"{_pct(goal.value, signed)} (target "
-                       f"{_pct(goal.target, signed)}) {verdict}")
+                       f"{_pct(goal.target, signed)}{rule}) {verdict}")
             cls.append(c)
         rows.append(row)
         classes.append(cls)
+    rows.append([term("co2"), *[f"{r.summary.goals.co2.co2_t_per_year:,.0f} t/year "
+                                f"({_pct(r.summary.goals.co2.change, True)})" for r in results]])
+    classes.append(["", *["num"] * len(results)])
     goals = Table(header, rows, "Goals side by side, final year.", classes)
     modes = Table(["Reisemiddel (mode)", *[r.name for r in results]],
                   [[term(m), *[_pct(r.summary.mode_shares.get(m)) for r in results]]

@@ -17,6 +17,7 @@ import shapely
 
 from sim._fs import atomic_dir
 from sim.domain import CRS
+from sim.model.places import place_names, places_of_points
 from sim.model.simulation import Simulation
 from sim.output.context import context_from_simulation, write_context
 from sim.output.plots import (
@@ -59,8 +60,14 @@ def basket_changes(sim: Simulation) -> pd.DataFrame:
 
 
 def cells_frame(sim: Simulation) -> gpd.GeoDataFrame:
-    """Per-cell layer of the final year: population, growth and walking access."""
+    """Per-cell layer of the final year: population, growth, place and walking access.
+
+    ``place`` is the area territory a cell lies in (``resten``: none), ``priority_area``
+    whether it lies in a priority area, ``new_development`` whether it had no residents
+    and takes growth (reached through the synthetic lattice).
+    """
     cells = sim.region.cells
+    places = places_of_points(sim.region.areas, cells.x.to_numpy(), cells.y.to_numpy())
     half = sim.region.cell_size_m / 2
     geom = shapely.box(cells.x - half, cells.y - half, cells.x + half, cells.y + half)
     final = sim.final
@@ -72,6 +79,10 @@ def cells_frame(sim: Simulation) -> gpd.GeoDataFrame:
             "residents": final.residents,
             "jobs": final.jobs,
             "zone": sim.zones.cell_zone,
+            "place": place_names(sim.region.areas, places.territory).astype(str),
+            "priority_area": places.priority,
+            "new_development": cells.get("new_development", pd.Series(False, index=cells.index)
+                                         ).to_numpy(bool),
         },
         geometry=geom,
         crs=CRS,

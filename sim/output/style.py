@@ -38,6 +38,22 @@ def synthetic_tag(data_status: str) -> str:
             "mixed": "  [partly proxy/synthetic data — see data note]"}.get(data_status, "")
 
 
+def basis_label(basis: object, short: bool = False) -> str:
+    """A goal's data basis: the shares of its number that rest on weak data.
+
+    ``basis`` is a :class:`sim.model.goals.DataBasis` (or None when not known);
+    ``short`` gives one part per line (for annotations side by side).
+    """
+    if basis is None:
+        return "data basis: not recorded"
+    parts = [f"{name} {getattr(basis, f'{name}_share'):.0%}"
+             for name in ("proxy", "estimated", "synthetic")
+             if getattr(basis, f"{name}_share") > 0]
+    if short:
+        return "rests on\n" + ("\n".join(parts) if parts else "real data only")
+    return "rests on " + (", ".join(parts) if parts else "real data only")
+
+
 def save(fig: plt.Figure, path: Path) -> Path:
     """Write ``fig`` as a 256-colour PNG without timestamp or software tag.
 

@@ -23,10 +23,13 @@ from sim.errors import InputError
 from sim.model.goals import Goals
 from sim.model.simulation import Simulation
 from sim.scenario.edits import policy_for_year
-from sim.vocab import EVERYDAY_FUNCTIONS
+from sim.vocab import BASKET_FUNCTIONS, EVERYDAY_FUNCTIONS
 
 #: Version of the summary layout; a summary of another version is refused on read.
-SCHEMA_VERSION = 2
+#: 3: placement ``value`` follows ``goals.placement_rule`` (``each``: the smaller of the
+#: dwellings and jobs shares), kortreist ``value`` is the new residents' basket share,
+#: the basket counts a high-frequency stop and children's needs; green share and CO2.
+SCHEMA_VERSION = 3
 
 #: Keys of ``summary.json`` that change from run to run.
 VOLATILE_KEYS = ("created",)
@@ -79,10 +82,16 @@ class FunctionAccess(_Part):
 
 
 class GroupAccess(_Part):
-    """Basket of one population group (existing, new, everyone)."""
+    """Basket of one population group (existing, new, everyone).
+
+    ``basket_share``: share with every function they need within reach (school and
+    kindergarten for children of those ages); ``all_within_share``: share with all five
+    basket functions within reach.
+    """
 
     residents: float
     basket_share: Share
+    all_within_share: Share
     share_within: dict[str, Share]
     n_of_m: dict[str, Share]
 
@@ -96,8 +105,12 @@ class Basket(_Part):
 
 
 class TransitAccess(_Part):
+    """Stops within reach: any stop, a high-frequency stop, and "kollektiv" of the basket
+    (a high-frequency stop, or a high-frequency rail/metro station within its threshold)."""
+
     share_within_any_stop: Share
     share_within_hf_stop: Share
+    share_within_kollektiv: Share
     n_stops: int
     n_hf_stops: int
     cells_far_from_network: int
@@ -364,7 +377,7 @@ def _demand(sim: Simulation) -> dict[str, Any]:
 def _manifest(sim: Simulation, scenario_path: Path, scenario_text: str,
               extra_inputs: dict[str, str] | None = None) -> dict[str, Any]:
     inputs = {str(scenario_path): sha256_text(scenario_text), **sim.region.inputs,
-              **(extra_inputs or {})}
+              **sim.scenario.input_files, **(extra_inputs or {})}
     return {
         "package": "baerum-sim",
         "version": __version__,
@@ -402,7 +415,7 @@ def summary_from_simulation(
         "validation": sim.validation,
         "access": access,
         "basket_share": final.access.basket_share,
-        "basket": {"functions": list(EVERYDAY_FUNCTIONS), "groups": final.access.groups,
+        "basket": {"functions": list(BASKET_FUNCTIONS), "groups": final.access.groups,
                    "base_year": sim.base.access.groups["everyone"],
                    "cells_gaining": cells_gaining, "cells_losing": cells_losing},
         "transit_access": final.access.transit,

@@ -1,8 +1,11 @@
-"""Everyday-function facilities from files: OSM tags, user files and geocoded schools.
+"""Everyday-function facilities from files: OSM tags, user files, geocoded schools, and
+the registers (Udir's kindergarten register, Kartverket's place names, SSR).
 
 Every function returns a frame with :data:`FACILITY_COLUMNS` in the region's CRS
-(default EPSG:25833); ``status`` says whether a row is real, estimated or a proxy.
-:func:`merge_stops` joins transit stops of several sources that are the same stop.
+(default EPSG:25833); ``status`` says whether a row is real, estimated or a proxy,
+``kind`` the type within its category (school type, ordinary or family kindergarten,
+nature reserve ...). :func:`merge_stops` joins transit stops of several sources that are
+the same stop.
 """
 
 from __future__ import annotations
@@ -23,7 +26,7 @@ from sim.readers.layers import read_layer
 from sim.vocab import EVERYDAY_FUNCTIONS
 
 FACILITY_COLUMNS = ["category", "name", "x", "y", "capacity", "status", "source",
-                    "opening_year"]
+                    "opening_year", "kind"]
 
 #: Column names recognised as a facility name.
 NAME_COLUMNS = ("name", "navn", "school name", "skolenavn", "title")
@@ -268,3 +271,63 @@ def merge_stops(stops: pd.DataFrame, served: np.ndarray,
     out["opening_year"] = [np.nan if np.isnan(opening[group == k]).any()
                            else float(opening[group == k].min()) for k in kept]
     return out.reset_index(drop=True)
+
+
+def _truthy(value: object) -> bool:
+    """A yes/no attribute as read from GeoJSON (bool, 'yes'/'true'/'1', or missing)."""
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    return str(value).strip().lower() in ("true", "yes", "1")
+
+
+def kindergartens_from_file(path: Path | str) -> pd.DataFrame:
+    """Kindergartens of Udir's register (NBR/barnehagefakta) as points.
+
+    Needs ``name`` and ``capacity`` (enrolled children) per row; ``family`` marks family
+    kindergartens (``kind`` ``family``, else ``ordinary``). :class:`InputError` names the
+    file and the first feature without a usable capacity.
+    """
+    path = Path(path)
+    gdf = read_layer(path, "kindergartens")
+    missing = [c for c in ("name", "capacity") if c not in gdf.columns]
+    if missing:
+        raise InputError(f"{path}: no {' or '.join(repr(c) for c in missing)} column "
+                         "(expected Udir's register with enrolled children as capacity)")
+    capacity = pd.to_numeric(gdf["capacity"], errors="coerce")
+    bad = capacity.isna() | (capacity < 0)
+    if bad.any():
+        fid = gdf.index[np.flatnonzero(bad.to_numpy())[0]]
+        raise InputError(f"{path}: feature {fid}: capacity: expected enrolled children "
+                         f"(a number ≥ 0), got {gdf['capacity'].loc[fid]!r}")
+    pts = gdf.geometry.representative_point()
+    family = gdf["family"] if "family" in gdf.columns else pd.Series(False, index=gdf.index)
+    rows = [{"category": "kindergarten", "name": str(n), "x": p.x, "y": p.y, "capacity": c,
+             "status": "real", "source": f"{path.name} (Udir register)",
+             "kind": "family" if _truthy(f) else "ordinary"}
+            for n, p, c, f in zip(gdf["name"], pts, capacity, family, strict=True)]
+    return facility_frame(rows)
+
+
+def placenames_from_file(path: Path | str) -> gpd.GeoDataFrame:
+    """Kartverket's place-name register (SSR) converted to OSM tags, as points in EPSG:25833.
+
+    Keeps every tag column; ``name`` is required. Used for stop coordinates, schools,
+    recreation features and map labels.
+    """
+    path = Path(path)
+    gdf = read_layer(path, "place names")
+    if "name" not in gdf.columns:
+        raise InputError(f"{path}: no 'name' column (expected SSR place names with OSM tags)")
+    gdf = gdf[gdf["name"].notna()].copy()
+    gdf["geometry"] = gdf.geometry.representative_point()
+    return gdf
+
+
+def features_with_tags(gdf: gpd.GeoDataFrame, tags: Mapping[str, Sequence[str]]
+                       ) -> gpd.GeoDataFrame:
+    """Rows of a tagged layer whose tag ``key`` has one of ``values``, for any key."""
+    keep = np.zeros(len(gdf), bool)
+    for key, values in tags.items():
+        if key in gdf.columns:
+            keep |= gdf[key].isin(list(values)).to_numpy()
+    return gdf[keep]

@@ -29,11 +29,14 @@ POPULATION_COLUMNS = ("pop_tot", "population", "befolkning", "pop", "bosatte", "
 CELL_ID_COLUMNS = ("ru250m", "ssbid", "ssb_id", "cell_id", "id")
 
 
-def read_layer(path: Path | str, what: str, crs: str | None = CRS) -> gpd.GeoDataFrame:
+def read_layer(path: Path | str, what: str, crs: str | None = CRS, layer: str | None = None,
+               fid_as_index: bool = False) -> gpd.GeoDataFrame:
     """Read a vector file as a GeoDataFrame in ``crs`` (default EPSG:25833; None: as is).
 
     Raises :class:`InputError` for a missing or unreadable file, a layer without CRS
-    or an empty layer. ``what`` names the layer in messages (e.g. ``"boundary"``).
+    or an empty layer. ``what`` names the layer in messages (e.g. ``"boundary"``);
+    ``layer`` picks a layer of a multi-layer file (GeoPackage); ``fid_as_index`` keeps
+    the file's feature ids as the index.
     """
     path = Path(path)
     if not path.is_file():
@@ -41,7 +44,8 @@ def read_layer(path: Path | str, what: str, crs: str | None = CRS) -> gpd.GeoDat
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
-            gdf = gpd.read_file(path, engine="pyogrio")
+            gdf = gpd.read_file(path, engine="pyogrio", layer=layer,
+                                fid_as_index=fid_as_index)
     except (pyogrio.errors.DataSourceError, pyogrio.errors.DataLayerError, ValueError,
             OSError) as exc:
         msg = str(exc).splitlines()[0] if str(exc) else type(exc).__name__

@@ -43,6 +43,13 @@ from sim.region.lattice import lattice_from_cells
 from sim.region.model import Layer, Region
 from sim.region.pack import RegionPack
 from sim.region.proxies import jobs_proxy, kindergarten_proxy, recreation_proxy
+from sim.region.registers import (
+    RegisterReport,
+    pack_with_register_stops,
+    place_names_from_register,
+    read_placenames,
+    register_facilities,
+)
 from sim.vocab import EVERYDAY_FUNCTIONS
 
 log = logging.getLogger(__name__)
@@ -267,6 +274,9 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
                  check_population: bool = True) -> tuple[Region, dict]:
     """Build a :class:`Region` and its info dict from a pack and resolved input files."""
     t0 = time.perf_counter()
+    registers = RegisterReport()
+    ssr = read_placenames(files)
+    pack, registers.stops_from_ssr = pack_with_register_stops(pack, ssr)
     log.info("%s: reading boundary and population", pack.region.name)
     crs = region_crs(files["boundary"][0], pack.region.crs)
     boundary = boundary_from_file(files["boundary"][0], crs)
@@ -291,6 +301,9 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
     osm = _osm_facilities(pack, files, crs)
     facilities, fac_layers = _facilities(pack, files, cells, boundary, cell_size, crs, osm)
     layers.update(fac_layers)
+    facilities = register_facilities(pack, files, ssr, facilities, layers, cells, boundary,
+                                     cell_size, registers)
+    _stops_layer(layers, registers)
     stops, lines, gtfs, transit_layers = _transit(pack, files, boundary, crs)
     layers.update(transit_layers)
     neighbours = (neighbours_from_file(files["neighbours"][0], boundary, crs)
@@ -317,10 +330,28 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
         places_per_facility={k: c.in_need / c.facilities for k, c in pack.capacity.items()},
         neighbours=neighbours,
         crs=crs,
+        age_shares={k: a.share for k, a in pack.age_shares.items()},
+        age_note="; ".join(f"{k}: ages {a.ages}, {a.share:.1%} ({a.source})"
+                           for k, a in pack.age_shares.items()),
+        climate=pack.climate.model_dump() if pack.climate else {},
+        place_names=place_names_from_register(ssr, pack.placenames, registers),
     )
     info = _info(region, pack, report.to_dict(), real_nodes=real.n_nodes,
                  real_edges=real.n_edges, seconds=time.perf_counter() - t0)
+    info["registers"] = registers.to_dict()
     return region, info
+
+
+def _stops_layer(layers: dict[str, Layer], registers: RegisterReport) -> None:
+    """Say in the pack's stops layer how many stop coordinates come from SSR."""
+    old = layers.get("stops")
+    if old is None or not registers.stops_from_ssr:
+        return
+    layers["stops"] = Layer(
+        status=old.status, source=f"{old.source}; Kartverket SSR place names",
+        licence=old.licence, date=old.date,
+        note=f"{old.note}; {len(registers.stops_from_ssr)} rail/metro stops take SSR "
+        f"coordinates: {', '.join(registers.stops_from_ssr)}".lstrip("; "))
 
 
 def _info(region: Region, pack: RegionPack, lattice: dict, real_nodes: int, real_edges: int,
@@ -356,6 +387,7 @@ def _info(region: Region, pack: RegionPack, lattice: dict, real_nodes: int, real
             "facilities": {c: int((fac["category"] == c).sum()) for c in EVERYDAY_FUNCTIONS},
             "facility_status": {c: fac.loc[fac["category"] == c, "status"].value_counts()
                                 .to_dict() for c in EVERYDAY_FUNCTIONS},
+            "facilities_real": _real_facilities(fac),
             "schools": int((fac["category"] == "school").sum()),
             "missing_functions": [c for c in EVERYDAY_FUNCTIONS
                                   if not (fac["category"] == c).any()],
@@ -368,6 +400,20 @@ def _info(region: Region, pack: RegionPack, lattice: dict, real_nodes: int, real
         "lines": [ln.name + (f" (from {ln.opening_year})" if ln.opening_year else "")
                   for ln in region.lines],
         "not_real": sorted(k for k, v in region.layers.items() if v.status != "real"),
+        "place_names": len(region.place_names),
     }
+
+
+def _real_facilities(fac: pd.DataFrame) -> dict[str, dict[str, Any]]:
+    """Per category (everyday functions and destinations): real rows of all, their kinds
+    and the capacity they give."""
+    out: dict[str, dict[str, Any]] = {}
+    for category in (*EVERYDAY_FUNCTIONS, "destination"):
+        rows = fac[fac["category"] == category]
+        real = rows[rows["status"] == "real"]
+        kinds = real["kind"].dropna().value_counts().to_dict() if "kind" in real else {}
+        out[category] = {"real": len(real), "total": len(rows), "kinds": kinds,
+                         "capacity_real": float(real["capacity"].fillna(0).sum())}
+    return out
 
 

@@ -2,8 +2,8 @@
 
 Layout of ``<cache>/bundle/``: ``manifest.json`` (cache key), ``region.json`` (areas,
 stops, lines, layers, calibration, boundary as WKB hex), ``streets.npz``, ``cells.csv``,
-``facilities.csv``, ``external_zones.csv``, ``external_links.csv`` and ``info.json``
-(what ``data info`` shows).
+``facilities.csv``, ``external_zones.csv``, ``external_links.csv``, ``place_names.csv``
+(map labels) and ``info.json`` (what ``data info`` shows).
 """
 
 from __future__ import annotations
@@ -23,13 +23,13 @@ from sim.domain import CRS, Line, Stop, Streets
 from sim.region.model import EXTERNAL_LINK_COLUMNS, EXTERNAL_ZONE_COLUMNS, Area, Layer, Region
 
 #: Version of the bundle layout; part of the cache key.
-BUNDLE_FORMAT = 4
+BUNDLE_FORMAT = 5
 
 BUNDLE_NAME = "bundle"
 
 #: Files of a bundle whose checksums the manifest records.
 BUNDLE_FILES = ("streets.npz", "cells.csv", "facilities.csv", "external_zones.csv",
-                "external_links.csv",
+                "external_links.csv", "place_names.csv",
                 "region.json", "info.json")
 
 
@@ -102,6 +102,7 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
         region.facilities.to_csv(tmp / "facilities.csv", index=False)
         region.external_zones.to_csv(tmp / "external_zones.csv", index=False)
         region.external_links.to_csv(tmp / "external_links.csv", index=False)
+        region.place_names.to_csv(tmp / "place_names.csv", index=False)
         _dump(tmp / "region.json", {
             "name": region.name,
             "cell_size_m": region.cell_size_m,
@@ -114,6 +115,9 @@ def write_bundle(region: Region, info: dict, manifest: dict, cache_dir: Path) ->
             "walk_thresholds_m": region.walk_thresholds_m,
             "need_share": region.need_share,
             "places_per_facility": region.places_per_facility,
+            "age_shares": region.age_shares,
+            "age_note": region.age_note,
+            "climate": region.climate,
             "inputs": region.inputs,
             "seed": region.seed,
             "crs": region.crs,
@@ -135,7 +139,8 @@ def load_bundle(bundle: Path) -> Region:
         streets = Streets(**{f.name: npz[f.name] for f in fields(Streets) if f.name in npz})
     cells = pd.read_csv(bundle / "cells.csv", dtype={"cell_id": "int64"})
     facilities = pd.read_csv(bundle / "facilities.csv",
-                             dtype={"category": str, "name": str, "status": str, "source": str})
+                             dtype={"category": str, "name": str, "status": str, "source": str,
+                                    "kind": str})
     facilities["name"] = facilities["name"].fillna("")
     external = _read_table(bundle / "external_zones.csv", EXTERNAL_ZONE_COLUMNS)
     links = _read_table(bundle / "external_links.csv", EXTERNAL_LINK_COLUMNS)
@@ -157,6 +162,10 @@ def load_bundle(bundle: Path) -> Region:
         walk_thresholds_m=meta["walk_thresholds_m"],
         need_share=meta["need_share"],
         places_per_facility=meta["places_per_facility"],
+        age_shares=meta.get("age_shares", {}),
+        age_note=meta.get("age_note", ""),
+        climate=_climate(meta.get("climate", {})),
+        place_names=pd.read_csv(bundle / "place_names.csv", dtype={"name": str, "kind": str}),
         external_zones=external,
         external_links=links,
         inputs=meta["inputs"],
@@ -173,6 +182,14 @@ def _read_table(path: Path, columns: tuple[str, ...]) -> pd.DataFrame:
     except pd.errors.EmptyDataError:
         table = pd.DataFrame()
     return table.reindex(columns=list(columns))
+
+
+def _climate(climate: dict) -> dict:
+    """Climate facts as written, with the years of the electrification path as ints again."""
+    if "electric_share" in climate:
+        climate = {**climate, "electric_share": {int(y): float(v) for y, v in
+                                                 climate["electric_share"].items()}}
+    return climate
 
 
 def read_info(bundle: Path) -> dict:

@@ -194,6 +194,15 @@ _CALIBRATION = {
     "share_under_5km": 0.5,
 }
 _IN_NEED = {"school": 16_000, "kindergarten": 7_434}  # pupils, enrolled children
+_AGE_SHARES = {"school": 0.115, "kindergarten": 0.058}  # children 6–15 and 1–5 (Bærum pack [E])
+_CLIMATE = {
+    "source": "synthetic (Demoby): copies of Bærum's climate targets, not a strategy",
+    "green_share_target": 0.60, "bike_share_target": 0.07, "target_year": 2025,
+    "electric_share": {2019: 0.10, 2023: 0.25, 2030: 0.55, 2040: 0.90},
+    "electric_share_status": "synthetic",
+    "electric_share_source": "synthetic (Demoby): copy of the Bærum pack's estimate",
+    "fossil_co2_kg_per_km": 0.15, "fossil_co2_source": "copy of the Bærum pack's estimate [E]",
+}
 _RESIDENTS = 129_874
 _FACILITIES = {"school": 43, "kindergarten": 120}
 
@@ -309,5 +318,8 @@ def demo_region(seed: int = SEED) -> Region:
         seed=seed,
         need_share={k: v / _RESIDENTS for k, v in _IN_NEED.items()},
         places_per_facility={k: _IN_NEED[k] / n for k, n in _FACILITIES.items()},
+        age_shares=dict(_AGE_SHARES),
+        age_note="synthetic (Demoby): copies of the Bærum pack's national shares [E]",
+        climate=dict(_CLIMATE),
     )
 

@@ -10,9 +10,11 @@ a number about any one municipality. All coordinates are metres in the region's
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 from typing import Any
 
 import pandas as pd
+import shapely
 from shapely.geometry.base import BaseGeometry
 
 from sim.domain import CRS, Line, Stop, Streets
@@ -50,8 +52,11 @@ class Area:
 
     ``kind`` is ``"growth_area"`` (priority growth area), ``"station"`` (priority
     station) or ``"other"`` (not prioritised, e.g. a dispersed-growth area).
-    ``earliest_year`` encodes rules such as *Fossum not before 2032*; ``group`` keeps
-    the plan's grouping of areas (``"Fornebu/Lysaker"``, ``"Bekkestua/Høvik"``).
+    ``earliest_year`` encodes rules such as *Fossum not before 2032* and
+    ``built_out_year`` *Bekkestua counts as built out after ongoing projects*; ``group``
+    keeps the plan's grouping of areas (``"Fornebu/Lysaker"``, ``"Bekkestua/Høvik"``).
+    The area's land is ``polygon_wkt`` (EPSG:25833) when the pack gives a polygon, else
+    the circle of ``radius_m`` around the centre (:attr:`shape`).
     """
 
     name: str
@@ -63,11 +68,29 @@ class Area:
     status: Status = "estimated"
     #: The plan's grouping, e.g. ``"Fornebu/Lysaker"`` (empty when none).
     group: str = ""
+    #: No growth after this year (e.g. Bekkestua, built out after ongoing projects).
+    built_out_year: int | None = None
+    #: The area's polygon as WKT in EPSG:25833 (empty: the circle of ``radius_m``).
+    polygon_wkt: str = ""
 
     @property
     def priority(self) -> bool:
         """True for the plan's priority growth areas and priority stations."""
         return self.kind != "other"
+
+    @cached_property
+    def shape(self) -> BaseGeometry:
+        """The area's land: its polygon, or the circle of ``radius_m`` around the centre."""
+        if self.polygon_wkt:
+            return shapely.from_wkt(self.polygon_wkt)
+        return shapely.Point(self.x, self.y).buffer(self.radius_m, quad_segs=32)
+
+    @property
+    def shape_status(self) -> str:
+        """Status of :attr:`shape`: a circle from an estimated radius is ``estimated``."""
+        if self.polygon_wkt or self.status == "synthetic":
+            return self.status
+        return "estimated"
 
 
 @dataclass
@@ -89,6 +112,11 @@ class Region:
     ``neighbours`` holds the municipalities around the region (maps draw them as land,
     everything outside every land polygon as water); no model figure depends on them.
     ``crs`` is the projected CRS of every coordinate.
+    ``age_shares`` is the share of residents of the age a capacity function serves
+    (children of school and kindergarten age; the grid has no ages, so national shares,
+    labelled in ``age_note``). ``climate`` holds the climate targets and the fleet
+    electrification path (see :class:`sim.region.pack.Climate`). ``place_names`` lists
+    named places for map labels: ``name, kind, x, y, source`` (e.g. SSR quarters).
     """
 
     name: str
@@ -115,6 +143,11 @@ class Region:
     #: Neighbouring municipalities (name → polygon, in ``crs``), for map context only.
     neighbours: dict[str, BaseGeometry] = field(default_factory=dict)
     crs: str = CRS
+    age_shares: dict[str, float] = field(default_factory=dict)
+    age_note: str = ""
+    climate: dict[str, Any] = field(default_factory=dict)
+    place_names: pd.DataFrame = field(default_factory=lambda: pd.DataFrame(
+        columns=["name", "kind", "x", "y", "source"]))
 
     @property
     def synthetic(self) -> bool:

@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyproj
+import shapely
 from pydantic import (
     BaseModel,
     ConfigDict,
@@ -77,6 +78,8 @@ class Inputs(_Model):
     facilities: list[str | list[str]] = []
     gtfs: list[str | list[str]] = []
     neighbours: list[str | list[str]] = []
+    kindergartens: list[str | list[str]] = []
+    placenames: list[str | list[str]] = []
     optional: list[str] = []
     population_column: PopulationColumn = PopulationColumn()
 
@@ -139,6 +142,24 @@ class AreaSpec(Place):
     radius_m: float = Field(gt=0)
     group: str = ""
     earliest_year: int | None = None
+    built_out_year: int | None = None
+    polygon: list[tuple[float, float]] = Field(
+        default=[], description="the area's outline as [lon, lat] pairs (WGS84); empty: the "
+        "circle of radius_m around the centre")
+
+    @model_validator(mode="after")
+    def _polygon_closed(self) -> AreaSpec:
+        if self.polygon and len(self.polygon) < 3:
+            raise ValueError(f"area {self.name!r}: polygon needs at least 3 points")
+        return self
+
+    def polygon_wkt(self) -> str:
+        """The polygon in EPSG:25833 as WKT (empty when none is given)."""
+        if not self.polygon:
+            return ""
+        lon, lat = np.array(self.polygon, float).T
+        x, y = lonlat_to_xy(lon, lat)
+        return shapely.Polygon(np.column_stack([x, y])).wkt
 
 
 class LineSpec(_Model):
@@ -199,6 +220,67 @@ class Proxies(_Model):
     kindergarten_count: int = Field(default=0, ge=0)
     kindergarten_note: str = ""
     recreation_note: str = ""
+    marka_min_width_m: float = Field(default=1000.0, gt=0, description="unpopulated land at "
+                                     "least this wide counts as marka (forest) [E]")
+    marka_min_area_km2: float = Field(default=2.0, gt=0, description="… and at least this "
+                                      "large [E]")
+    shore_min_distance_m: float = Field(default=500.0, gt=0, description="boundary points "
+                                        "this far from other municipalities are shore [E]")
+    shore_spacing_m: float = Field(default=250.0, gt=0, description="spacing of the shore "
+                                   "points [E]")
+
+
+class AgeShare(_Model):
+    """Share of residents of the age a capacity function serves (the grid has no ages)."""
+
+    share: float = Field(gt=0, lt=1)
+    ages: str
+    source: str
+
+
+class Climate(_Model):
+    """Climate targets of trips and the fleet path of transport CO2, each with its source.
+
+    ``green_share_target``: share of trips by walking, cycling and PT from
+    ``target_year`` on; ``bike_share_target`` the cycling part. ``electric_share`` is
+    the share of residents' car-km driven electrically by year (interpolated
+    linearly, flat outside); ``fossil_co2_kg_per_km`` the CO2 of a fossil car-km.
+    """
+
+    source: str
+    green_share_target: float = Field(ge=0, le=1)
+    bike_share_target: float | None = Field(default=None, ge=0, le=1)
+    target_year: int
+    electric_share: dict[int, float] = Field(min_length=1)
+    electric_share_status: Status = "estimated"
+    electric_share_source: str = ""
+    fossil_co2_kg_per_km: float = Field(gt=0)
+    fossil_co2_source: str = ""
+
+    @model_validator(mode="after")
+    def _shares(self) -> Climate:
+        bad = {y: v for y, v in self.electric_share.items() if not 0 <= v <= 1}
+        if bad:
+            raise ValueError(f"electric_share must lie in [0, 1], got {bad}")
+        return self
+
+
+class PlaceNamesSpec(_Model):
+    """How the SSR place-name register is read (tags of the OSM-style conversion)."""
+
+    stop_suffixes: list[str] = Field(default=[" stasjon", " holdeplass"], description=(
+        "stripped from SSR stop names before matching the pack's stops"))
+    label_kinds: list[str] = ["town", "village", "suburb", "quarter", "locality"]
+    recreation: dict[str, list[str]] = {"leisure": ["nature_reserve", "pitch"]}
+    school_types: dict[str, str] = Field(default={}, description=(
+        "school type by a word in the SSR name (first match), e.g. "
+        "'videregående' = 'upper_secondary'; unmatched SSR schools are 'compulsory'"))
+    listed_school_type: str = Field(default="primary", description=(
+        "type of the schools of the pack's `schools` input"))
+    school_function_types: list[str] = ["primary", "compulsory"]
+    match_radius_m: float = Field(default=800.0, gt=0, description=(
+        "an SSR school and a listed school with the same name within this distance are "
+        "one school"))
 
 
 class CapacityFacts(_Model):
@@ -353,6 +435,9 @@ class RegionPack(_Model):
     proxies: Proxies = Proxies()
     lattice: LatticeSpec = LatticeSpec()
     walk_thresholds_m: dict[str, float] = {}
+    age_shares: dict[str, AgeShare] = {}
+    climate: Climate | None = None
+    placenames: PlaceNamesSpec = PlaceNamesSpec()
     directory: Path = Path()
 
     @model_validator(mode="after")
@@ -382,7 +467,8 @@ class RegionPack(_Model):
         for a in self.areas:
             x, y = a.xy_in(crs)
             out.append(Area(name=a.name, kind=a.kind, x=x, y=y, radius_m=a.radius_m,
-                            earliest_year=a.earliest_year, status=a.status, group=a.group))
+                            earliest_year=a.earliest_year, status=a.status, group=a.group,
+                            built_out_year=a.built_out_year, polygon_wkt=a.polygon_wkt()))
         return tuple(out)
 
     def stop_objects(self, crs: str = CRS) -> dict[str, Stop]:
@@ -488,7 +574,7 @@ def resolve_inputs(pack: RegionPack, sources: Path | list[Path]) -> dict[str, li
     dirs = [sources] if isinstance(sources, Path) else list(sources)
     found: dict[str, list[Path]] = {}
     for key in ("boundary", "population", "streets", "schools", "pois", "facilities", "gtfs",
-                "neighbours"):
+                "neighbours", "kindergartens", "placenames"):
         alternatives = getattr(pack.inputs, key)
         for alt in alternatives:
             names = [alt] if isinstance(alt, str) else list(alt)

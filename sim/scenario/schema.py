@@ -10,14 +10,17 @@ from __future__ import annotations
 import difflib
 import itertools
 import tomllib
+from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Literal, Self
+from typing import Annotated, Any, Literal, Self
 
 import pandas as pd
+import shapely
 from pydantic import (
     BaseModel,
     ConfigDict,
     Field,
+    PrivateAttr,
     ValidationError,
     field_validator,
     model_validator,
@@ -27,7 +30,7 @@ from sim._fs import REGION_NAME, check_safe_name
 from sim.errors import InputError
 from sim.params import ModelParams
 from sim.region.model import Region
-from sim.vocab import EVERYDAY_FUNCTIONS, Mode, StreetMode
+from sim.vocab import BASKET_FUNCTIONS, EVERYDAY_FUNCTIONS, Mode, PlacementRule, StreetMode
 
 # Numbers are strict and finite: no bool or numeric string is taken for a number, no inf
 # or NaN; each kind has a documented range so that a typo cannot pass silently.
@@ -43,6 +46,8 @@ SpeedFactor = Annotated[float, Field(gt=0, le=1, allow_inf_nan=False, strict=Tru
 Coord = Annotated[float, Field(allow_inf_nan=False, strict=True)]
 Name = Annotated[str, Field(min_length=1, max_length=200, strict=True)]
 Text = Annotated[str, Field(max_length=5000, strict=True)]
+#: Well-known text of a polygon (EPSG:25833), e.g. a feature of a growth layer.
+Wkt = Annotated[str, Field(min_length=1, max_length=10_000_000, strict=True)]
 
 #: Deepest nesting of tables and arrays a scenario file may have.
 MAX_NESTING = 8
@@ -50,6 +55,10 @@ MAX_NESTING = 8
 #: How far outside the region's extent a coordinate may lie (m): a new line may run a
 #: little beyond the boundary, a typo or a lon/lat pair may not.
 EXTENT_MARGIN_M = 10_000.0
+
+#: Which grid cells a placement's growth is spread over: the populated ones inside its
+#: location (densification), or every cell inside it and the boundary (new development).
+SpreadOver = Literal["populated", "all"]
 
 
 class _Strict(BaseModel):
@@ -92,9 +101,25 @@ class ScenarioInfo(_Strict):
 
 
 class Placement(_Strict):
-    """One ``[[growth]]`` entry: dwellings and jobs built in an area over some years."""
+    """One ``[[growth]]`` entry: dwellings and jobs built somewhere, linearly over some years.
 
-    area: Name
+    Where it goes: coordinates ``x, y`` with ``radius_m`` (EPSG:25833), a ``polygon``
+    (WKT in EPSG:25833; polygon layers become such entries, see :class:`GrowthLayer`),
+    or, without either, the land of the region's ``area``. Given a location, ``area`` is
+    only a label: the growth counts where it lands. ``spread`` says which cells inside
+    the location take it (default: populated cells for an area, every cell inside the
+    boundary for coordinates and polygons, so new development areas can be placed).
+    """
+
+    area: Name | None = None
+    name: Text = ""
+    x: Coord | None = None
+    y: Coord | None = None
+    radius_m: Metres | None = None
+    polygon: Wkt | None = None
+    spread: SpreadOver | None = None
+    #: Where the entry came from when not the scenario file (``layer.gpkg#feature``).
+    source: Text = ""
     dwellings: Amount = 0
     jobs: Amount = 0
     from_year: Year
@@ -108,10 +133,88 @@ class Placement(_Strict):
             )
         return self
 
+    @model_validator(mode="after")
+    def _one_location(self) -> Self:
+        if (self.x is None) != (self.y is None):
+            raise ValueError("give both x and y (EPSG:25833) or neither")
+        if self.radius_m is not None and self.x is None:
+            raise ValueError("radius_m needs x and y")
+        if self.x is not None and self.polygon is not None:
+            raise ValueError("give coordinates (x, y, radius_m) or a polygon, not both")
+        if self.area is None and self.x is None and self.polygon is None:
+            raise ValueError("give an area, coordinates (x, y, radius_m) or a polygon")
+        if self.polygon is not None:
+            try:
+                geom = shapely.from_wkt(self.polygon)
+            except shapely.errors.GEOSException as exc:
+                raise ValueError(f"polygon: not valid WKT ({exc})") from None
+            if geom.geom_type not in ("Polygon", "MultiPolygon") or geom.area <= 0:
+                raise ValueError(f"polygon: expected a polygon with area > 0, got "
+                                 f"{geom.geom_type}")
+        return self
+
+    @property
+    def location(self) -> Literal["area", "coordinates", "polygon"]:
+        """How the entry says where its growth goes."""
+        if self.polygon is not None:
+            return "polygon"
+        return "coordinates" if self.x is not None else "area"
+
+    @property
+    def spread_over(self) -> SpreadOver:
+        """The cells that take the growth (see :data:`SpreadOver`)."""
+        return self.spread or ("populated" if self.location == "area" else "all")
+
+    @property
+    def label(self) -> str:
+        """A name for messages: the name, the area label, the source or the coordinates."""
+        if self.name or self.area:
+            return self.name or str(self.area)
+        if self.source:
+            return self.source
+        if self.x is not None and self.y is not None:
+            return f"({self.x:.0f}, {self.y:.0f})"
+        return "polygon"
+
     def share_built_by(self, year: int) -> float:
         """Fraction of this placement built by the end of ``year`` (linear over the years)."""
         n_years = self.to_year - self.from_year + 1
         return min(max((year - self.from_year + 1) / n_years, 0.0), 1.0)
+
+
+class GrowthLayer(_Strict):
+    """``[[growth_layer]]``: a polygon layer (GeoPackage/GeoJSON, e.g. drawn in QGIS).
+
+    Every feature becomes one placement; the attribute names of its dwellings, jobs and
+    years (and, optionally, a name and an area label) are given here. ``path`` is
+    relative to the scenario file.
+    """
+
+    path: str
+    layer: str | None = None
+    dwellings: str = "dwellings"
+    jobs: str = "jobs"
+    from_year: str = "from_year"
+    to_year: str = "to_year"
+    name: str = "name"
+    area: str = "area"
+    spread: SpreadOver = "all"
+
+    def placement_data(self, attributes: dict[str, Any], wkt: str, source: str
+                       ) -> dict[str, Any]:
+        """The :class:`Placement` fields of one feature (values checked by the model)."""
+        data: dict[str, Any] = {"polygon": wkt, "spread": self.spread, "source": source}
+        for field, column in (("dwellings", self.dwellings), ("jobs", self.jobs),
+                              ("from_year", self.from_year), ("to_year", self.to_year)):
+            value = attributes.get(column)
+            if value is not None:
+                data[field] = value
+            elif field in ("from_year", "to_year"):
+                raise ValueError(f"{column}: attribute missing (expected the {field})")
+        for field, column in (("name", self.name), ("area", self.area)):
+            if attributes.get(column) not in (None, ""):
+                data[field] = str(attributes[column])
+        return data
 
 
 class NewStop(_Strict):
@@ -309,26 +412,51 @@ NULLVEKST_REFERENCE_YEAR = 2019
 
 #: Walking thresholds per everyday function, metres (facts §6: 500 m to grocery
 #: (Rokseth et al. 2021) and to a stop (SSB band); the others are estimates [E]).
+#: ``transit_station``: a high-frequency rail or metro station counts for "kollektiv"
+#: within this distance (facts §6: 1 km walking radius around stations, common practice).
 WALK_THRESHOLDS_M: dict[str, float] = {**dict.fromkeys(EVERYDAY_FUNCTIONS, 500.0),
-                                       "school": 1000.0}
+                                       "school": 1000.0, "transit_station": 1000.0}
 
 
 class Goals(_Strict):
-    """``[goals]``: thresholds of the three goals."""
+    """``[goals]``: thresholds and options of the plan's goals.
+
+    ``placement_rule``: ``each`` (dwellings share and jobs share both at least
+    ``placement_share``, the default) or ``combined`` (their sum). ``kortreist_share``:
+    target of new residents' basket share (default: existing residents' base-year
+    share); ``kortreist_function_targets``: per basket function, a share or ``"base"``
+    (existing residents' base-year share). The green-share targets and the fleet
+    electrification path default to the region pack's (``electric_share`` overrides
+    single years).
+    """
 
     placement_share: Share = PLACEMENT_TARGET
+    placement_rule: PlacementRule = "each"
     nullvekst_reference_year: Year = NULLVEKST_REFERENCE_YEAR
     kortreist_share: Share | None = None
+    kortreist_function_targets: dict[str, Share | Literal["base"]] = {}
+    green_share_target: Share | None = None
+    bike_share_target: Share | None = None
+    green_target_year: Year | None = None
+    electric_share: dict[Year, Share] = {}
     walk_thresholds_m: dict[str, Metres] = {}
+
+    @field_validator("kortreist_function_targets")
+    @classmethod
+    def _known_basket_functions(cls, value: dict[str, Any]) -> dict[str, Any]:
+        known = dict.fromkeys((*BASKET_FUNCTIONS, *EVERYDAY_FUNCTIONS))
+        for key in value:
+            if key not in known:
+                raise ValueError(f"unknown function {key!r}; expected one of {', '.join(known)}")
+        return value
 
     @field_validator("walk_thresholds_m")
     @classmethod
     def _known_functions(cls, value: dict[str, float]) -> dict[str, float]:
+        known = (*EVERYDAY_FUNCTIONS, "transit_station")
         for key in value:
-            if key not in EVERYDAY_FUNCTIONS:
-                raise ValueError(
-                    f"unknown function {key!r}; expected one of {', '.join(EVERYDAY_FUNCTIONS)}"
-                )
+            if key not in known:
+                raise ValueError(f"unknown function {key!r}; expected one of {', '.join(known)}")
         return value
 
     def thresholds(self, region_thresholds: dict[str, float] | None = None) -> dict[str, float]:
@@ -356,6 +484,7 @@ class Scenario(_Strict):
 
     scenario: ScenarioInfo
     growth: list[Placement] = []
+    growth_layer: list[GrowthLayer] = []
     transit: Transit = Transit()
     streets: Streets = Streets()
     facilities: list[NewFacility] = []
@@ -363,6 +492,8 @@ class Scenario(_Strict):
     policy: Policy = Policy()
     model: ModelParams = ModelParams()
     gis: GisLayers | None = None
+    #: sha256 of the files the scenario read besides itself (growth layers), by path.
+    _inputs: dict[str, str] = PrivateAttr(default_factory=dict)
 
     @model_validator(mode="after")
     def _years_in_range(self) -> Self:
@@ -430,6 +561,39 @@ class Scenario(_Strict):
         out += [(f"facilities[{i}]", f.x, f.y) for i, f in enumerate(self.facilities)]
         return out
 
+    @property
+    def input_files(self) -> dict[str, str]:
+        """sha256 of the growth layers read into this scenario, by path."""
+        return dict(self._inputs)
+
+    def with_layer_features(
+        self, layer: GrowthLayer, where: str, features: Iterable[tuple[str, str, dict]],
+        file: str, sha256: str,
+    ) -> Scenario:
+        """This scenario with one placement per feature ``(id, wkt, attributes)`` of
+        ``layer``, read from ``file`` (``where`` names file and layer in messages); the
+        file's ``sha256`` joins :attr:`input_files`. :class:`InputError` names the layer,
+        the feature and the field of the first bad value."""
+        added = []
+        for fid, wkt, attributes in features:
+            context = f"{where}: feature {fid}"
+            try:
+                placement = Placement.model_validate(
+                    layer.placement_data(attributes, wkt, f"{Path(file).name}#{fid}"))
+            except ValueError as exc:
+                if isinstance(exc, ValidationError):
+                    raise InputError(_format_validation_error(Path(context), exc)) from None
+                raise InputError(f"{context}: {exc}") from None
+            if placement.from_year <= self.scenario.base_year:
+                raise InputError(f"{context}: {layer.from_year}: {placement.from_year} must "
+                                 f"come after base_year {self.scenario.base_year}")
+            added.append(placement)
+        if not added:
+            raise InputError(f"{where}: growth layer has no features")
+        copy = self.model_copy(update={"growth": [*self.growth, *added]})
+        copy._inputs = {**self._inputs, file: sha256}
+        return copy
+
     def check_against(self, region: Region, path: Path) -> None:
         """Check what needs the region: names of areas, lines and stops, and coordinates.
 
@@ -439,7 +603,9 @@ class Scenario(_Strict):
         _check_coordinates(path, self.coordinates(), region)
         areas = [a.name for a in region.areas]
         for i, placement in enumerate(self.growth):
-            _check_name(path, f"growth[{i}].area", placement.area, areas, "area")
+            if placement.area is not None:
+                _check_name(path, f"{placement.source or f'growth[{i}]'}.area", placement.area,
+                            areas, "area")
         lines = [line.name for line in region.lines]
         stops = list(region.stops)
         for i, add in enumerate(self.transit.add_line):
