@@ -33,9 +33,9 @@ from sim.output.report import load_results, write_report
 from sim.output.result import write_result
 from sim.output.summary import VOLATILE_KEYS, Summary, read_summary
 from sim.output.template import write_template
+from sim.readers.growth import growth_features_from_file
 from sim.readers.scenario_gis import read_gis_layer
 from sim.region.export import export_region
-from sim.readers.growth import growth_features_from_file
 from sim.region.load import fetch_region, import_region, load_region, matrix_cache_dir
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
