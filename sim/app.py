@@ -17,6 +17,7 @@ from typing import Any
 from sim import __version__, settings
 from sim._fs import atomic_dir, sha256_file, sha256_text, write_json
 from sim.errors import InputError
+from sim.graph.warmup import warm_kernels
 from sim.model.simulation import calibration_for_region, simulate, skim_source
 from sim.model.zones import zones_from_cells
 from sim.output.compare import compare_results
@@ -28,6 +29,7 @@ from sim.region.load import fetch_region, import_region, load_region, matrix_cac
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
 from sim.scenario.schema import Scenario, ScenarioInfo, scenario_from_text, scenario_text
+from sim.sweep import SweepRun, run_sweep, sweep_from_file
 
 log = logging.getLogger(__name__)
 
@@ -181,6 +183,32 @@ def report(result_dirs: list[Path], out: Path | None = None) -> Path:
                                           tmp / "report_files" / "compare")
         write_report(results, tmp, date, compare_dir)
     return out / "report.html"
+
+
+# --- sweeps ------------------------------------------------------------------------------
+
+
+def sweep(spec_path: Path, out: Path | None = None, scheduler: str | None = None,
+          workers: int | None = None, serial: bool = False) -> SweepRun:
+    """Run (or resume) the ensemble in a sweep file; default ``results/sweep_<name>/``.
+
+    Members run on Dask: a local cluster of ``workers`` processes (default one per
+    core), the cluster at ``scheduler`` (``tcp://HOST:PORT``), or in this process
+    (``serial``).
+    """
+    if scheduler is not None and (serial or workers is not None):
+        raise InputError("--scheduler runs on that cluster's workers: drop --serial/--workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    spec_path = Path(spec_path)
+    if out is None:
+        out = settings.RESULTS_DIR / f"sweep_{sweep_from_file(spec_path).sweep.name}"
+    return run_sweep(spec_path, Path(out), scheduler=scheduler, workers=workers, serial=serial)
+
+
+def warmup() -> dict[str, float]:
+    """Compile (or load from cache) every path kernel once; seconds per kernel."""
+    return warm_kernels()
 
 
 # --- region data -------------------------------------------------------------------------
