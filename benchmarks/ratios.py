@@ -14,12 +14,13 @@ Only *gated* rows fail the check: a benchmark of ours marks itself gated with
 ``extra_info["gate"] = ANCHOR`` (a single-threaded run of ours against a
 single-threaded anchor, e.g. ``one_to_all[oslo] (ours_dijkstra_1t)`` vs scipy, or
 multi-origin PHAST vs one-origin PHAST), and its ratio is taken on CPU time
-(``extra_info["cpu_s"]``, the median per call). Such ratios hardly move when other
-processes load the machine, unlike the wall-clock ratios of the parallel kernels, which
-are printed as information only. The script exits with status 1 when a gated ratio is more than
-``tolerance`` (default 30 %) below its baseline for the run's mode (``short`` or
-``full``, from ``extra_info["mode"]``). ``--update-baseline`` writes the measured
-gated ratios, with the machine they came from, into the baseline file instead.
+(``extra_info["cpu_s"]``: CPU time of the calling thread, the median per call). Such
+ratios hardly move when other processes load the machine, unlike the wall-clock ratios
+of the parallel kernels, which are printed as information only. The script exits with
+status 1 when a gated ratio is more than ``tolerance`` (default 30 %) below its baseline
+for the run's mode (``short`` or ``full``, from ``extra_info["mode"]``).
+``--update-baseline`` writes the measured gated ratios, with the machine they came from,
+into the baseline file instead.
 
 With several result files (same mode) the table shows the first; the check uses
 the best ratio per row across the files (a regression must show in every run) and

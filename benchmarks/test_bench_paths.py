@@ -181,14 +181,16 @@ def one_thread(fn: Callable[[], Any], threads: int | None) -> Callable[[], Any]:
 
 
 def with_cpu_times(fn: Callable[[], Any], cpu: list[float]) -> Callable[[], Any]:
-    """``fn`` appending the CPU time of this process during each call to ``cpu``."""
+    """``fn`` appending the CPU time of the calling thread during each call to ``cpu``
+    (the thread that runs single-threaded code; idle Numba workers spinning after a
+    parallel call would count in the process's CPU time)."""
 
     def job() -> Any:
-        c0 = time.process_time()
+        c0 = time.thread_time()
         try:
             return fn()
         finally:
-            cpu.append(time.process_time() - c0)
+            cpu.append(time.thread_time() - c0)
 
     return job
 

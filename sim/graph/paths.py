@@ -66,7 +66,7 @@ _AUTO_PHAST_REACH = 0.2
 _PROBE = 8
 #: origins per PHAST downward sweep (the multi-tree variant: each downward arc is read
 #: once per block of origins); see benchmarks/README.md for the measurements behind it
-PHAST_BATCH = 16
+PHAST_BATCH = _phast_k.BLOCK
 
 
 def _check_graph(graph: Graph) -> None:
@@ -207,11 +207,11 @@ def _phast(
     per downward sweep (1: the one-origin sweep)."""
     ch = _CH_CACHE[graph.prepare()]
     arrays = (ch.pos_of, ch.up_ptr, ch.up_idx, ch.up_w, ch.dn_ptr, ch.dn_idx, ch.dn_w)
-    if batch <= 1 or origins.size == 1:
+    if batch <= 1 or origins.size < 4:  # a block of 16 costs ~3.5 one-origin sweeps
         _phast_k.phast(*arrays, origins, targets, cutoff, out, get_num_threads())
         return
     batch = min(batch, -(-origins.size // get_num_threads()))  # every thread gets work
-    _phast_k.phast_batch(*arrays, origins, targets, cutoff, out, get_num_threads(), max(batch, 2))
+    _phast_k.phast_batch(*arrays, origins, targets, cutoff, out, get_num_threads(), batch)
 
 
 def _dijkstra_rows(graph: Graph, origins: IntArray, cutoff: float, out: FloatArray) -> None:
