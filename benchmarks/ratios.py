@@ -185,6 +185,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--json", type=Path, default=None, help="save the table as JSON")
     parser.add_argument("--record", default=None, metavar="LABEL",
                         help="also save it as a history record under benchmarks/history/")
+    parser.add_argument("--commit", default=None,
+                        help="commit the measured code came from (default: git HEAD)")
     args = parser.parse_args(argv)
 
     runs = [load_ratios(path) for path in args.result]
@@ -223,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [row for row, c in result.items() if c["status"] == "REGRESSION"]
     when = datetime.now(UTC)
     table = {
-        "date": when.isoformat(timespec="seconds"), "commit": git_commit(),
+        "date": when.isoformat(timespec="seconds"), "commit": args.commit or git_commit(),
         "label": args.record, "mode": mode, "tolerance": args.tolerance,
         "machine": machine(), "sources": [str(p) for p in args.result],
         "ratios": {row: {k: round(v, 6) for k, v in r.items()} for row, r in ratios.items()},

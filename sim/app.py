@@ -25,6 +25,7 @@ from sim.output.diff import Difference, diff_summaries
 from sim.output.report import load_results, write_report
 from sim.output.result import write_result
 from sim.output.summary import VOLATILE_KEYS, Summary, read_summary
+from sim.output.sweep_section import is_sweep_dir, read_sweep_summary, write_sweep_report
 from sim.region.load import fetch_region, import_region, load_region, matrix_cache_dir
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
@@ -170,6 +171,8 @@ def report(result_dirs: list[Path], out: Path | None = None) -> Path:
     if out is not None and Path(out).suffix.lower() in (".html", ".htm"):
         raise InputError(f"{out}: --out is a directory (the report is written as "
                          f"{Path(out).with_suffix('')}/report.html)")
+    if len(result_dirs) == 1 and is_sweep_dir(Path(result_dirs[0])):
+        return sweep_report(Path(result_dirs[0]), out)
     results = load_results([Path(d) for d in result_dirs])
     if out is None:
         out = settings.RESULTS_DIR / ("report_" + "_vs_".join(r.key for r in results))
@@ -209,6 +212,16 @@ def sweep(spec_path: Path, out: Path | None = None, scheduler: str | None = None
 def warmup() -> dict[str, float]:
     """Compile (or load from cache) every path kernel once; seconds per kernel."""
     return warm_kernels()
+
+
+def sweep_report(sweep_dir: Path, out: Path | None = None) -> Path:
+    """HTML and Markdown report of a sweep (default ``results/report_sweep_<name>/``)."""
+    name = read_sweep_summary(sweep_dir).name
+    out = Path(out) if out is not None else settings.RESULTS_DIR / f"report_sweep_{name}"
+    date = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    with atomic_dir(out) as tmp:
+        write_sweep_report(sweep_dir, tmp, date)
+    return out / "report.html"
 
 
 # --- region data -------------------------------------------------------------------------

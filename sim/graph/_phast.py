@@ -159,23 +159,11 @@ def phast(
             dist[:] = np.inf
 
 
-@njit(cache=True)
-def _sweep_block(
-    dn_ptr: np.ndarray, dn_idx: np.ndarray, dn_w: np.ndarray, dist: np.ndarray, k: int
-) -> None:
-    """Downward sweep of a flat node-major block ``dist[position * k + origin]``."""
-    for p in range(dn_ptr.shape[0] - 1):
-        bp = p * k
-        for e in range(dn_ptr[p], dn_ptr[p + 1]):
-            bq = dn_idx[e] * k
-            w = dn_w[e]
-            for c in range(k):
-                dist[bp + c] = min(dist[bp + c], dist[bq + c] + w)
-
-
 #: Width of a distance block: origins per downward sweep. A compile-time constant, so the
 #: relaxation loop over a block's row is fully unrolled into vector instructions.
 BLOCK = 16
+
+
 @njit(cache=True, fastmath={"nnan"})
 def _sweep_block(dn_ptr: np.ndarray, dn_idx: np.ndarray, dn_w: np.ndarray,
                  dist: np.ndarray) -> None:

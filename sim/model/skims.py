@@ -72,13 +72,14 @@ def origin_blocks(n_origins: int, block: int = ORIGIN_BLOCK) -> Iterator[slice]:
 
 
 def rows_by_block(n_origins: int, compute: Callable[[slice], dict[str, np.ndarray]],
-                  block: int = ORIGIN_BLOCK, mapper: BlockMapper = map) -> dict[str, np.ndarray]:
-    """Matrices whose rows ``compute(rows)`` returns block by block, put together.
+                  block: int | None = None, mapper: BlockMapper = map) -> dict[str, np.ndarray]:
+    """Matrices whose rows ``compute(rows)`` returns block by block (of ``block`` origins,
+    default :data:`ORIGIN_BLOCK`), put together.
 
     Memory is the result plus the temporaries of the blocks in flight (one with ``map``).
     """
     out: dict[str, np.ndarray] = {}
-    blocks = list(origin_blocks(n_origins, block))
+    blocks = list(origin_blocks(n_origins, block or ORIGIN_BLOCK))
     for rows, part in zip(blocks, mapper(compute, blocks), strict=True):
         for name, values in part.items():
             if name not in out:

@@ -248,15 +248,16 @@ def _transit(rng: np.random.Generator, side: float, centres: np.ndarray,
 
 
 def _areas(centres: np.ndarray, stops: dict[str, Stop], lines: list[Line]) -> tuple[Area, ...]:
-    """The city centre and the largest towns are growth areas, rail stations are priority
-    stations, the other towns are not prioritised (two only from 2032)."""
+    """The city centre and the largest quarter of the towns are growth areas, rail stations
+    are priority stations, the other towns are not prioritised (two only from 2032)."""
     order = np.argsort(-centres[1:, 2], kind="stable") + 1
+    n_growth = max(1, order.size // 4)
     areas = [Area("Sentrum", "growth_area", X0 + centres[0, 0], Y0 + centres[0, 1], 1500.0,
                   status="synthetic")]
     for rank, c in enumerate(order):
         x, y = X0 + centres[c, 0], Y0 + centres[c, 1]
-        kind: AreaKind = "growth_area" if rank < 6 else "other"
-        earliest = 2032 if rank in (6, 7) else None
+        kind: AreaKind = "growth_area" if rank < n_growth else "other"
+        earliest = 2032 if rank in (n_growth, n_growth + 1) else None
         areas.append(Area(f"By {c}", kind, x, y, 900.0, earliest, status="synthetic"))
     rail_stops = [s for line in lines if line.mode == "rail" for s in line.stops[1:4]]
     for name in dict.fromkeys(rail_stops):
