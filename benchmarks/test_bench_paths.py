@@ -210,7 +210,7 @@ def _run(
     ``extra_info["cpu_s"]``. Variants of ours in :data:`OURS_VARIANTS` set their thread
     count and, single-threaded, gate on scipy's CPU time (``extra_info["gate"]``)."""
     benchmark.group = f"{case}[{a.name}]"
-    if impl in OURS_VARIANTS:
+    if impl in OURS_VARIANTS and threads is None and gate is None:
         threads = OURS_VARIANTS[impl][1]
         gate = GATE_ANCHOR if threads == 1 else None
     cpu: list[float] = []

@@ -7,12 +7,13 @@ nodes. A query is an upward Dijkstra from the origin followed by one linear swee
 over all positions relaxing downward arcs (Delling et al., "PHAST: Hardware-Accelerated
 Shortest Path Trees", 2011).
 
-:func:`phast_batch` runs the sweep for a block of origins at once (the paper's
+:func:`phast` runs the sweep for a block of origins at once (the paper's
 multi-tree variant): distances are kept node-major in one flat array,
 ``dist[position * k + origin]``, so each downward arc is read once per block and relaxed
 for every origin of the block in a short contiguous branch-free ``min`` loop the
 compiler vectorises (on Oslo-east, single-threaded, the sweep costs ~0.07 ms per origin
-in blocks of 16 against ~0.22-0.3 ms alone). :func:`phast` is the one-origin sweep.
+in blocks of 16 against ~0.22-0.3 ms alone); with blocks of one origin it is the
+one-origin sweep.
 """
 
 from __future__ import annotations
@@ -30,11 +31,15 @@ def _upward(
     up_idx: np.ndarray,
     up_w: np.ndarray,
     dist: np.ndarray,
+    touched: np.ndarray,
     hk: np.ndarray,
     hv: np.ndarray,
-) -> None:
-    """Dijkstra on the upward graph from position ``s`` into ``dist`` (all inf on entry)."""
+) -> int:
+    """Dijkstra on the upward graph from position ``s`` into ``dist`` (all inf on entry);
+    lists the reached positions in ``touched`` and returns how many there are."""
     dist[s] = 0.0
+    touched[0] = s
+    nt = 1
     hk[0] = 0.0
     hv[0] = s
     size = 1
@@ -47,10 +52,15 @@ def _upward(
         for e in range(up_ptr[v], up_ptr[v + 1]):
             u = up_idx[e]
             nd = d + up_w[e]
-            if nd < dist[u]:
+            du = dist[u]
+            if nd < du:
+                if du == np.inf:
+                    touched[nt] = u
+                    nt += 1
                 dist[u] = nd
                 _push(hk, hv, size, nd, u)
                 size += 1
+    return nt
 
 
 @njit(cache=True)
@@ -69,29 +79,7 @@ def _upward_into_block(
 ) -> None:
     """Upward search from ``s`` in the small ``scratch`` array (all inf, cache-resident),
     then its few reached nodes copied to column ``c`` of the block and ``scratch`` reset."""
-    scratch[s] = 0.0
-    touched[0] = s
-    nt = 1
-    hk[0] = 0.0
-    hv[0] = s
-    size = 1
-    while size > 0:
-        d = hk[0]
-        v = hv[0]
-        size = _pop(hk, hv, size)
-        if d > scratch[v]:
-            continue
-        for e in range(up_ptr[v], up_ptr[v + 1]):
-            u = up_idx[e]
-            nd = d + up_w[e]
-            du = scratch[u]
-            if nd < du:
-                if du == np.inf:
-                    touched[nt] = u
-                    nt += 1
-                scratch[u] = nd
-                _push(hk, hv, size, nd, u)
-                size += 1
+    nt = _upward(s, up_ptr, up_idx, up_w, scratch, touched, hk, hv)
     for t in range(nt):
         v = touched[t]
         dist[v * k + c] = scratch[v]
@@ -108,11 +96,12 @@ def _phast_one(
     dn_idx: np.ndarray,
     dn_w: np.ndarray,
     dist: np.ndarray,
+    touched: np.ndarray,
     hk: np.ndarray,
     hv: np.ndarray,
 ) -> None:
     """Upward search from position ``s`` then the downward sweep, in ``dist`` (all inf)."""
-    _upward(s, up_ptr, up_idx, up_w, dist, hk, hv)
+    _upward(s, up_ptr, up_idx, up_w, dist, touched, hk, hv)
     for p in range(dist.shape[0]):
         d = dist[p]
         for e in range(dn_ptr[p], dn_ptr[p + 1]):
@@ -120,43 +109,6 @@ def _phast_one(
             if nd < d:
                 d = nd
         dist[p] = d
-
-
-@njit(cache=True, parallel=True)
-def phast(
-    pos_of: np.ndarray,
-    up_ptr: np.ndarray,
-    up_idx: np.ndarray,
-    up_w: np.ndarray,
-    dn_ptr: np.ndarray,
-    dn_idx: np.ndarray,
-    dn_w: np.ndarray,
-    origins: np.ndarray,
-    targets: np.ndarray,
-    cutoff: float,
-    out: np.ndarray,
-    n_threads: int,
-) -> None:
-    """``out[i, j]`` = distance ``origins[i]`` -> ``targets[j]`` (inf above ``cutoff``);
-    one sweep per origin."""
-    n = pos_of.shape[0]
-    n_o = origins.shape[0]
-    n_t = targets.shape[0]
-    n_blocks = max(1, min(n_threads, n_o))
-    tpos = np.empty(n_t, dtype=np.int64)
-    for j in range(n_t):
-        tpos[j] = pos_of[targets[j]]
-    for b in prange(n_blocks):
-        dist = np.full(n, np.inf)
-        hk = np.empty(up_idx.shape[0] + 1, dtype=np.float64)
-        hv = np.empty(up_idx.shape[0] + 1, dtype=up_idx.dtype)
-        for i in range(b, n_o, n_blocks):
-            _phast_one(pos_of[origins[i]], up_ptr, up_idx, up_w, dn_ptr, dn_idx, dn_w, dist, hk, hv)
-            row = out[i]
-            for j in range(n_t):
-                d = dist[tpos[j]]
-                row[j] = d if d <= cutoff else np.inf
-            dist[:] = np.inf
 
 
 #: Width of a distance block: origins per downward sweep. A compile-time constant, so the
@@ -201,7 +153,7 @@ def _extract_block(dist: np.ndarray, k: int, tpos: np.ndarray, cutoff: float,
 
 
 @njit(cache=True, parallel=True)
-def phast_batch(
+def phast(
     pos_of: np.ndarray,
     up_ptr: np.ndarray,
     up_idx: np.ndarray,
@@ -216,11 +168,11 @@ def phast_batch(
     n_threads: int,
     batch: int,
 ) -> None:
-    """As :func:`phast`, with one downward sweep per block of ``batch`` (<= ``BLOCK``)
-    origins.
+    """``out[i, j]`` = distance ``origins[i]`` -> ``targets[j]`` (inf above ``cutoff``).
 
-    Blocks are dealt round-robin to ``n_threads`` workers, each with its own
-    ``n * BLOCK`` distance block, heap and upward-search scratch array.
+    ``batch`` origins (at most ``BLOCK``) share one downward sweep; ``batch=1`` runs the
+    one-origin sweep. Origins (or blocks) are dealt round-robin to ``n_threads`` workers,
+    each with its own distance array or block, heap and upward-search scratch array.
     """
     n = pos_of.shape[0]
     n_o = origins.shape[0]
@@ -236,9 +188,18 @@ def phast_batch(
         hv = np.empty(up_idx.shape[0] + 1, dtype=up_idx.dtype)
         scratch = np.full(n, np.inf)
         touched = np.empty(n, dtype=np.int64)
-        dist = np.empty(n * BLOCK)
+        dist = np.empty(n * BLOCK if batch > 1 else 0)
         for chunk in range(b, n_chunks, n_workers):
             start = chunk * batch
+            if batch == 1:
+                _phast_one(pos_of[origins[start]], up_ptr, up_idx, up_w, dn_ptr, dn_idx, dn_w,
+                           scratch, touched, hk, hv)
+                row = out[start]
+                for j in range(n_t):
+                    d = scratch[tpos[j]]
+                    row[j] = d if d <= cutoff else np.inf
+                scratch[:] = np.inf
+                continue
             k = min(batch, n_o - start)
             dist[:] = np.inf
             for c in range(k):

@@ -207,11 +207,10 @@ def _phast(
     per downward sweep (1: the one-origin sweep)."""
     ch = _CH_CACHE[graph.prepare()]
     arrays = (ch.pos_of, ch.up_ptr, ch.up_idx, ch.up_w, ch.dn_ptr, ch.dn_idx, ch.dn_w)
-    if batch <= 1 or origins.size < 4:  # a block of 16 costs ~3.5 one-origin sweeps
-        _phast_k.phast(*arrays, origins, targets, cutoff, out, get_num_threads())
-        return
+    if origins.size < 4:  # a block of 16 costs ~3.5 one-origin sweeps
+        batch = 1
     batch = min(batch, -(-origins.size // get_num_threads()))  # every thread gets work
-    _phast_k.phast_batch(*arrays, origins, targets, cutoff, out, get_num_threads(), batch)
+    _phast_k.phast(*arrays, origins, targets, cutoff, out, get_num_threads(), max(batch, 1))
 
 
 def _dijkstra_rows(graph: Graph, origins: IntArray, cutoff: float, out: FloatArray) -> None:

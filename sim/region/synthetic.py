@@ -29,6 +29,7 @@ from shapely.geometry import box
 
 from sim.domain import Line, Stop, Streets
 from sim.graph import Graph, component_labels, nearest_points
+from sim.region.demo import _CALIBRATION as DEMO_CALIBRATION
 from sim.region.model import Area, Layer, Region
 from sim.vocab import EVERYDAY_FUNCTIONS, AreaKind, Mode
 
@@ -291,14 +292,10 @@ def _facilities(rng: np.random.Generator, cells: pd.DataFrame) -> pd.DataFrame:
     return pd.concat(frames, ignore_index=True)
 
 
-_CALIBRATION = {
-    "source": "synthetic (regional scale test): Bærum-like shares, not a survey",
-    "status": "synthetic",
-    "mode_shares": {"car": 0.50, "walk": 0.22, "pt": 0.24, "bike": 0.04},
-    "trips_per_person_day": 3.3,
-    "car_driver_share": 0.55,
-    "car_passenger_share": 0.08,
-}
+#: Demoby's made-up survey targets with a city's lower car share; no real survey.
+_CALIBRATION = {**DEMO_CALIBRATION,
+                "source": "synthetic (regional scale test): Bærum-like shares, not a survey",
+                "mode_shares": {"car": 0.50, "walk": 0.22, "pt": 0.24, "bike": 0.04}}
 
 
 @lru_cache(maxsize=2)

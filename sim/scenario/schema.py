@@ -11,7 +11,7 @@ import difflib
 import itertools
 import tomllib
 from pathlib import Path
-from typing import Annotated, Self
+from typing import Annotated, Self, TypeVar
 
 from pydantic import (
     BaseModel,
@@ -321,26 +321,40 @@ def _format_validation_error(path: Path, exc: ValidationError) -> str:
     return f"{path}: {loc or '(top level)'}: {msg}{more}"
 
 
-def scenario_text(path: Path) -> str:
-    """The scenario file's text; :class:`InputError` when it cannot be read."""
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def input_text(path: Path, what: str = "scenario file") -> str:
+    """The text of an input file; :class:`InputError` naming ``what`` when unreadable."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: scenario file not found") from None
+        raise InputError(f"{path}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read scenario file ({exc})") from None
+        raise InputError(f"{path}: cannot read {what} ({exc})") from None
 
 
-def scenario_from_text(text: str, path: Path) -> Scenario:
-    """Parse and validate scenario TOML ``text`` (``path`` is used in messages)."""
+def model_from_toml(text: str, path: Path, model: type[_M]) -> _M:
+    """Parse TOML ``text`` into ``model``; one-line :class:`InputError` naming ``path``
+    and the field when it is not valid."""
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
         raise InputError(f"{path}: not valid TOML ({exc})") from None
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(_format_validation_error(path, exc)) from None
+
+
+def scenario_text(path: Path) -> str:
+    """The scenario file's text; :class:`InputError` when it cannot be read."""
+    return input_text(path)
+
+
+def scenario_from_text(text: str, path: Path) -> Scenario:
+    """Parse and validate scenario TOML ``text`` (``path`` is used in messages)."""
+    return model_from_toml(text, path, Scenario)
 
 
 def scenario_from_file(path: Path) -> Scenario:

@@ -12,12 +12,11 @@ from __future__ import annotations
 import copy
 import functools
 import json
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import numba
-from pydantic import ValidationError
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from sim._fs import json_clean, sha256_text
 from sim.errors import InputError
@@ -34,15 +33,17 @@ from sim.vocab import GOALS
 INPUT_PREFIX = "input."
 
 
-@dataclass(frozen=True)
-class Member:
-    """One member: its position, key, input values and the scenario it runs (as JSON)."""
+class Member(BaseModel):
+    """One member of a sweep and the scenario it runs."""
 
-    index: int
-    key: str
-    values: dict[str, float]
-    scenario_file: str
-    scenario_json: str
+    model_config = ConfigDict(frozen=True)
+    index: int = Field(description="position in the sweep: the row of the results table")
+    key: str = Field(description="sha256 (16 hex digits) of the scenario; finished members "
+                     "are stored under it")
+    values: dict[str, float] = Field(description="drawn value of each input, by input name")
+    scenario_file: str = Field(description="the scenario file the member starts from")
+    scenario_json: str = Field(description="the member's validated scenario as JSON: what "
+                               "a worker runs")
 
 
 def _coerce(value: float, current: Any) -> float | int:

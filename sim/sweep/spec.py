@@ -29,17 +29,15 @@ Targets (see :mod:`sim.sweep.members` for how each is applied): ``model.<field>`
 
 from __future__ import annotations
 
-import tomllib
 from pathlib import Path
 from typing import Annotated, Literal, Self
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 from scipy import stats
 from scipy.stats import qmc
 
-from sim.errors import InputError
-from sim.scenario.schema import _format_validation_error
+from sim.scenario.schema import input_text, model_from_toml
 
 Method = Literal["grid", "latin_hypercube", "monte_carlo"]
 Distribution = Literal["uniform", "normal", "triangular", "choice"]
@@ -180,20 +178,7 @@ class SweepSpec(_Strict):
 
 def sweep_from_file(path: Path) -> SweepSpec:
     """Read and validate a sweep file; :class:`InputError` with file and field when bad."""
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError(f"{path}: sweep file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read sweep file ({exc})") from None
-    try:
-        data = tomllib.loads(text)
-    except tomllib.TOMLDecodeError as exc:
-        raise InputError(f"{path}: not valid TOML ({exc})") from None
-    try:
-        return SweepSpec.model_validate(data)
-    except ValidationError as exc:
-        raise InputError(_format_validation_error(path, exc)) from None
+    return model_from_toml(input_text(path, "sweep file"), path, SweepSpec)
 
 
 def draw_points(spec: SweepSpec) -> list[dict[str, float]]:
