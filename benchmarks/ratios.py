@@ -225,7 +225,7 @@ def main(argv: list[str] | None = None) -> int:
     failed = [row for row, c in result.items() if c["status"] == "REGRESSION"]
     when = datetime.now(UTC)
     table = {
-        "date": when.isoformat(timespec="seconds"), "commit": args.commit or git_commit(),
+        "date": when.isoformat(timespec="microseconds"), "commit": args.commit or git_commit(),
         "label": args.record, "mode": mode, "tolerance": args.tolerance,
         "machine": machine(), "sources": [str(p) for p in args.result],
         "ratios": {row: {k: round(v, 6) for k, v in r.items()} for row, r in ratios.items()},

@@ -40,18 +40,19 @@ def load_records(history: Path, mode: str | None) -> list[dict[str, Any]]:
 
 
 def series(records: list[dict[str, Any]], everything: bool) -> dict[str, list[float | None]]:
-    """Per row (``row [mode] vs anchor``): its ratio in each record (None where absent)."""
+    """Per row (``row [mode] vs anchor``): its ratio in each record (None where absent);
+    for gated rows the CPU-time ratio the check uses, else the wall-clock ratio."""
     names: dict[str, tuple[str, str, str]] = {}
     for r in records:
-        for row, anchor in r.get("gates", {}).items():
-            names[f"{row} [{r['mode']}] vs {anchor}"] = (r["mode"], row, anchor)
+        for row, anchor in r.get("gates", {}).items():  # gated: the CPU-time ratio
+            names[f"{row} [{r['mode']}] vs {anchor}"] = (r["mode"], row, "_gate_cpu")
         if everything:
             for row, ratios in r.get("ratios", {}).items():
                 if "scipy" in ratios and row not in r.get("gates", {}):
                     names[f"{row} [{r['mode']}] vs scipy (info)"] = (r["mode"], row, "scipy")
     out: dict[str, list[float | None]] = {}
-    for name, (mode, row, anchor) in sorted(names.items()):
-        out[name] = [r["ratios"].get(row, {}).get(anchor) if r["mode"] == mode else None
+    for name, (mode, row, key) in sorted(names.items()):
+        out[name] = [r["ratios"].get(row, {}).get(key) if r["mode"] == mode else None
                      for r in records]
     return out
 
