@@ -4,17 +4,32 @@ Usage::
 
     python benchmarks/ratios.py RESULT.json [RESULT2.json ...]
         [--baseline benchmarks/baseline.json] [--update-baseline] [--tolerance 0.30]
+        [--json RATIOS.json] [--record LABEL]
 
-Prints one row per benchmark group with ``anchor median / ours median`` for each
-anchor (networkx medians are multiplied by their ``extra_info["scale"]``). The
-ratio against scipy is compared with the committed baseline for the run's mode
-(``short`` or ``full``, from ``extra_info["mode"]``); the script exits with
-status 1 when any of them is more than ``tolerance`` (default 30 %) below its
-baseline. ``--update-baseline`` writes the measured scipy ratios into the
-baseline file for this mode instead. With several result files (same mode),
-the table shows the first; the check uses the best ratio per group across the
-files (a regression must show in every run), and ``--update-baseline`` stores
-the worst (a conservative baseline on a noisy shared machine).
+Prints one row per benchmark group and variant of ours with ``anchor median / ours
+median`` for each anchor (networkx medians are multiplied by their
+``extra_info["scale"]``).
+
+Only *gated* rows fail the check: a benchmark of ours marks itself gated with
+``extra_info["gate"] = ANCHOR`` (a single-threaded run of ours against a
+single-threaded anchor, e.g. ``one_to_all[oslo] (ours_dijkstra_1t)`` vs scipy, or
+multi-origin PHAST vs one-origin PHAST), and its ratio is taken on CPU time
+(``extra_info["cpu_s"]``: CPU time of the calling thread, the median per call). Such
+ratios hardly move when other processes load the machine, unlike the wall-clock ratios
+of the parallel kernels, which are printed as information only. The script exits with
+status 1 when a gated ratio is more than ``tolerance`` (default 30 %) below its baseline
+for the run's mode (``short`` or ``full``, from ``extra_info["mode"]``).
+``--update-baseline`` writes the measured gated ratios, with the machine they came from,
+into the baseline file instead.
+
+With several result files (same mode) the table shows the first; the check uses
+the best ratio per row across the files (a regression must show in every run) and
+``--update-baseline`` stores the worst (a conservative baseline on a noisy shared
+machine).
+
+``--json`` saves the table, the check and the machine as JSON; ``--record LABEL``
+also saves it under ``benchmarks/history/`` (one record per significant change,
+committed; ``benchmarks/trend.py`` plots them).
 """
 
 from __future__ import annotations
@@ -22,23 +37,64 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import platform
+import re
+import statistics
+import subprocess
 import sys
 from collections import defaultdict
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-DEFAULT_BASELINE = Path(__file__).with_name("baseline.json")
+HERE = Path(__file__).resolve().parent
+DEFAULT_BASELINE = HERE / "baseline.json"
+HISTORY = HERE / "history"
 
 
-def load_ratios(result: Path) -> tuple[str, dict[str, dict[str, float]]]:
-    """Return (mode, {row: {anchor: anchor_median / ours_median, "_ours_s": ours median}}).
+def machine() -> dict[str, Any]:
+    """The machine a measurement came from: CPU model, cores, load and library versions."""
+    cpu = platform.processor() or ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    versions = {}
+    for name in ("numpy", "numba", "scipy"):
+        try:
+            versions[name] = __import__(name).__version__
+        except ImportError:
+            versions[name] = None
+    load = os.getloadavg() if hasattr(os, "getloadavg") else (None, None, None)
+    return {
+        "cpu": cpu,
+        "cores": os.cpu_count(),
+        "system": f"{platform.system()} {platform.release()}",
+        "python": platform.python_version(),
+        **versions,
+        "load_average_1m": None if load[0] is None else round(load[0], 2),
+    }
 
-    A row is a benchmark group, or ``group (variant)`` for additional variants
-    of ours such as ``ours_dijkstra``; anchors are the implementations whose
-    name does not start with ``ours``.
+
+def load_ratios(
+    result: Path,
+) -> tuple[str, dict[str, dict[str, float]], dict[str, str]]:
+    """Return ``(mode, ratios, gates)`` of one pytest-benchmark JSON file.
+
+    ``ratios`` is ``{row: {anchor: anchor_median / ours_median, "_ours_s": ours median}}``
+    (wall-clock medians); a row is a benchmark group, or ``group (variant)`` for further
+    variants of ours such as ``ours_dijkstra_1t``; anchors are the implementations whose
+    name does not start with ``ours``. ``gates`` maps each gated row to its anchor; a
+    gated row also has ``"_gate_cpu"``: the anchor's median CPU time over ours (both
+    single-threaded, so CPU time is the work done, whatever else runs on the machine).
     """
     data = json.loads(result.read_text())
     medians: dict[str, dict[str, float]] = defaultdict(dict)
+    cpu: dict[str, dict[str, float]] = defaultdict(dict)
+    gate_of: dict[tuple[str, str], str] = {}
     modes = set()
     for bench in data["benchmarks"]:
         info: dict[str, Any] = bench.get("extra_info", {})
@@ -46,10 +102,16 @@ def load_ratios(result: Path) -> tuple[str, dict[str, dict[str, float]]]:
         if impl is None:
             continue
         modes.add(info.get("mode", "full"))
-        medians[bench["group"]][impl] = bench["stats"]["median"] * float(info.get("scale", 1.0))
+        scale = float(info.get("scale", 1.0))
+        medians[bench["group"]][impl] = bench["stats"]["median"] * scale
+        if info.get("cpu_s"):
+            cpu[bench["group"]][impl] = statistics.median(info["cpu_s"]) * scale
+        if info.get("gate"):
+            gate_of[(bench["group"], impl)] = info["gate"]
     if len(modes) > 1:
         raise SystemExit(f"result mixes benchmark modes {sorted(modes)}")
     ratios: dict[str, dict[str, float]] = {}
+    gates: dict[str, str] = {}
     for group, impls in sorted(medians.items()):
         anchors = {k: v for k, v in sorted(impls.items()) if not k.startswith("ours")}
         for variant in sorted(k for k in impls if k.startswith("ours")):
@@ -57,7 +119,59 @@ def load_ratios(result: Path) -> tuple[str, dict[str, dict[str, float]]]:
             ours = impls[variant]
             ratios[row] = {k: v / ours for k, v in anchors.items()}
             ratios[row]["_ours_s"] = ours
-    return (modes.pop() if modes else "full"), ratios
+            anchor = gate_of.get((group, variant))
+            if anchor and anchor in cpu[group] and variant in cpu[group]:
+                gates[row] = anchor
+                ratios[row]["_gate_cpu"] = cpu[group][anchor] / cpu[group][variant]
+    return (modes.pop() if modes else "full"), ratios, gates
+
+
+def print_table(mode: str, ratios: dict[str, dict[str, float]], gates: dict[str, str]) -> None:
+    """The ratio table as Markdown; gated rows are marked with ``*``."""
+    anchors = sorted({a for r in ratios.values() for a in r if not a.startswith("_")})
+    print(f"mode: {mode}; cores: {os.cpu_count()}; ratio = anchor median / ours median "
+          "(wall clock); gate = CPU-time ratio of a gated row (single-threaded ours against "
+          "its single-threaded anchor)")
+    print("| group | ours median (s) | " + " | ".join(anchors) + " | gate (CPU) |")
+    print("|---|---:|" + "---:|" * (len(anchors) + 1))
+    for row, r in ratios.items():
+        cells = [f"{r[a]:.2f}x" if a in r else "-" for a in anchors]
+        gate = f"{r['_gate_cpu']:.2f}x vs {gates[row]}" if row in gates else "-"
+        print(f"| {row} | {r['_ours_s']:.4f} | " + " | ".join(cells) + f" | {gate} |")
+
+
+def check(
+    base: dict[str, float], runs: list[dict[str, float]], tolerance: float
+) -> dict[str, dict[str, Any]]:
+    """Each baseline row: the best measured ratio, its floor and ``ok``/``REGRESSION``."""
+    out: dict[str, dict[str, Any]] = {}
+    for row, ref in sorted(base.items()):
+        vals = [run[row] for run in runs if row in run]
+        floor = ref * (1.0 - tolerance)
+        if not vals:
+            out[row] = {"baseline": ref, "floor": floor, "ratio": None, "status": "missing"}
+            continue
+        got = max(vals)
+        status = "ok" if got >= floor else "REGRESSION"
+        out[row] = {"baseline": ref, "floor": round(floor, 4), "ratio": round(got, 4),
+                    "status": status}
+    return out
+
+
+def git_commit() -> str | None:
+    """The checked-out commit of the repository (None outside git)."""
+    try:
+        out = subprocess.run(["git", "rev-parse", "--short=12", "HEAD"], cwd=HERE,
+                             capture_output=True, text=True, check=True)
+    except (OSError, subprocess.CalledProcessError):
+        return None
+    return out.stdout.strip() or None
+
+
+def record_path(label: str, when: datetime) -> Path:
+    """``benchmarks/history/<UTC time>_<label>.json``."""
+    slug = re.sub(r"[^\w.-]+", "-", label).strip("-") or "record"
+    return HISTORY / f"{when.strftime('%Y%m%dT%H%M%SZ')}_{slug}.json"
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,52 +182,63 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--baseline", type=Path, default=DEFAULT_BASELINE)
     parser.add_argument("--update-baseline", action="store_true")
     parser.add_argument("--tolerance", type=float, default=0.30)
+    parser.add_argument("--json", type=Path, default=None, help="save the table as JSON")
+    parser.add_argument("--record", default=None, metavar="LABEL",
+                        help="also save it as a history record under benchmarks/history/")
+    parser.add_argument("--commit", default=None,
+                        help="commit the measured code came from (default: git HEAD)")
     args = parser.parse_args(argv)
 
     runs = [load_ratios(path) for path in args.result]
-    mode, ratios = runs[0]
-    if any(m != mode for m, _ in runs):
+    mode, ratios, gates = runs[0]
+    if any(m != mode for m, _, _ in runs):
         raise SystemExit("result files come from different benchmark modes")
-    scipy_runs = [{g: r["scipy"] for g, r in rr.items() if "scipy" in r} for _, rr in runs]
-    anchors = sorted({a for r in ratios.values() for a in r if not a.startswith("_")})
-    print(f"mode: {mode}; cores: {os.cpu_count()}; ratio = anchor median / ours median")
-    print("| group | ours median (s) | " + " | ".join(anchors) + " |")
-    print("|---|---:|" + "---:|" * len(anchors))
-    for group, r in ratios.items():
-        cells = [f"{r[a]:.2f}x" if a in r else "-" for a in anchors]
-        print(f"| {group} | {r['_ours_s']:.4f} | " + " | ".join(cells) + " |")
+    for _, _, g in runs[1:]:
+        gates.update(g)
+    gated = [{row: rr[row]["_gate_cpu"] for row in gates if "_gate_cpu" in rr.get(row, {})}
+             for _, rr, _ in runs]
+    print_table(mode, ratios, gates)
 
-    baseline: dict[str, dict[str, float]] = (
+    baseline: dict[str, Any] = (
         json.loads(args.baseline.read_text()) if args.baseline.exists() else {}
     )
     if args.update_baseline:
-        baseline[mode] = {
-            g: round(min(run.get(g, v) for run in scipy_runs), 3)
-            for g, v in scipy_runs[0].items()
-            if "(" not in g
-        }
+        baseline[mode] = {row: round(min(run.get(row, v) for run in gated), 3)
+                          for row, v in gated[0].items()}
+        baseline.setdefault("machines", {})[mode] = {
+            **machine(), "measured": datetime.now(UTC).strftime("%Y-%m-%d"),
+            "runs": len(runs), "rule": "worst gated ratio of the runs given"}
         args.baseline.write_text(json.dumps(baseline, indent=2, sort_keys=True) + "\n")
         print(f"baseline for mode {mode!r} written to {args.baseline}")
         return 0
 
     base = baseline.get(mode, {})
+    result = check(base, gated, args.tolerance)
+    for row, c in result.items():
+        if c["ratio"] is None:
+            print(f"warning: baseline row {row!r} missing from the result")
+            continue
+        print(f"{row}: vs {gates.get(row, '?')} {c['ratio']:.2f}x (baseline "
+              f"{c['baseline']:.2f}x, floor {c['floor']:.2f}x) {c['status']}")
     if not base:
         print(f"no baseline for mode {mode!r} in {args.baseline}; nothing to compare")
-        return 0
-    failed = []
-    for group, ref in sorted(base.items()):
-        vals = [run[group] for run in scipy_runs if group in run]
-        got = max(vals) if vals else None
-        if got is None:
-            print(f"warning: baseline group {group!r} missing from the result")
-            continue
-        floor = ref * (1.0 - args.tolerance)
-        status = "ok" if got >= floor else "REGRESSION"
-        print(f"{group}: vs scipy {got:.2f}x (baseline {ref:.2f}x, floor {floor:.2f}x) {status}")
-        if got < floor:
-            failed.append(group)
+    failed = [row for row, c in result.items() if c["status"] == "REGRESSION"]
+    when = datetime.now(UTC)
+    table = {
+        "date": when.isoformat(timespec="microseconds"), "commit": args.commit or git_commit(),
+        "label": args.record, "mode": mode, "tolerance": args.tolerance,
+        "machine": machine(), "sources": [str(p) for p in args.result],
+        "ratios": {row: {k: round(v, 6) for k, v in r.items()} for row, r in ratios.items()},
+        "gates": gates, "check": result, "passed": not failed,
+    }
+    targets = ([args.json] if args.json else []) + (
+        [record_path(args.record, when)] if args.record else [])
+    for path in targets:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(json.dumps(table, indent=2, sort_keys=True) + "\n")
+        print(f"ratio table saved to {path}")
     if failed:
-        print(f"ratio against scipy regressed >{args.tolerance:.0%} in: {', '.join(failed)}")
+        print(f"gated ratio regressed >{args.tolerance:.0%} in: {', '.join(failed)}")
         return 1
     return 0
 

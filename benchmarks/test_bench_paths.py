@@ -16,9 +16,11 @@ from __future__ import annotations
 
 import functools
 import math
+import time
 from collections.abc import Callable
 from typing import Any
 
+import numba
 import numpy as np
 import pytest
 
@@ -148,6 +150,51 @@ def anchors(bench_graph: tuple[str, Graph], bench_params: Any) -> Anchors:
     return _ANCHORS[name]
 
 
+#: Variants of ours: name -> (method, threads). ``None`` threads: all Numba threads. The
+#: single-thread variants are compared with single-threaded scipy by CPU time: that ratio
+#: hardly moves when other processes load the machine (wall times do: a loaded machine
+#: gives each process a fraction of a core), so the CI check gates on it (``gate``).
+OURS_VARIANTS: dict[str, tuple[str, int | None]] = {
+    "ours": ("auto", None),
+    "ours_dijkstra": ("dijkstra", None),
+    "ours_1t": ("auto", 1),
+    "ours_dijkstra_1t": ("dijkstra", 1),
+}
+OURS = list(OURS_VARIANTS)
+GATE_ANCHOR = "scipy"
+
+
+def one_thread(fn: Callable[[], Any], threads: int | None) -> Callable[[], Any]:
+    """``fn`` run with ``threads`` Numba threads (unchanged when None)."""
+    if threads is None:
+        return fn
+
+    def job() -> Any:
+        prev = numba.get_num_threads()
+        numba.set_num_threads(threads)
+        try:
+            return fn()
+        finally:
+            numba.set_num_threads(prev)
+
+    return job
+
+
+def with_cpu_times(fn: Callable[[], Any], cpu: list[float]) -> Callable[[], Any]:
+    """``fn`` appending the CPU time of the calling thread during each call to ``cpu``
+    (the thread that runs single-threaded code; idle Numba workers spinning after a
+    parallel call would count in the process's CPU time)."""
+
+    def job() -> Any:
+        c0 = time.thread_time()
+        try:
+            return fn()
+        finally:
+            cpu.append(time.thread_time() - c0)
+
+    return job
+
+
 def _run(
     benchmark: Any,
     a: Anchors,
@@ -156,8 +203,17 @@ def _run(
     fn: Callable[[], Any],
     rounds: int,
     scale: float = 1.0,
+    threads: int | None = None,
+    gate: str | None = None,
 ) -> Any:
+    """Time ``fn`` (wall clock, pytest-benchmark) and record its CPU times in
+    ``extra_info["cpu_s"]``. Variants of ours in :data:`OURS_VARIANTS` set their thread
+    count and, single-threaded, gate on scipy's CPU time (``extra_info["gate"]``)."""
     benchmark.group = f"{case}[{a.name}]"
+    if impl in OURS_VARIANTS and threads is None and gate is None:
+        threads = OURS_VARIANTS[impl][1]
+        gate = GATE_ANCHOR if threads == 1 else None
+    cpu: list[float] = []
     benchmark.extra_info.update(
         {
             "impl": impl,
@@ -167,9 +223,18 @@ def _run(
             "scale": scale,
             "n_nodes": a.graph.n_nodes,
             "n_arcs": a.graph.n_arcs,
+            "threads": threads or numba.get_num_threads(),
+            "cpu_s": cpu,
         }
     )
-    return benchmark.pedantic(fn, rounds=rounds, iterations=1, warmup_rounds=0)
+    if gate:
+        benchmark.extra_info["gate"] = gate
+    return benchmark.pedantic(one_thread(with_cpu_times(fn, cpu), threads), rounds=rounds,
+                              iterations=1, warmup_rounds=0)
+
+
+def _method(impl: str) -> Any:
+    return OURS_VARIANTS[impl][0]
 
 
 def _scipy_rounds(a: Anchors) -> int:
@@ -196,14 +261,13 @@ def test_prepare(benchmark: Any, anchors: Anchors) -> None:
     benchmark.pedantic(lambda h: h.prepare(), setup=fresh, rounds=3, iterations=1)
 
 
-OURS = ["ours", "ours_dijkstra"]
 
 
 @pytest.mark.parametrize("impl", [*OURS, "scipy", "igraph", "networkx"])
 def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o = anchors, anchors.origins
     if impl in OURS:
-        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+        method = _method(impl)
 
         def job() -> np.ndarray:
             return one_to_all(a.graph, o, method=method)
@@ -238,7 +302,7 @@ def test_one_to_all_cutoff(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o, c = anchors, anchors.origins, anchors.params.cutoff
     case = f"one_to_all_{c / 1000:g}km"
     if impl in OURS:
-        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+        method = _method(impl)
 
         def job() -> np.ndarray:
             return one_to_all(a.graph, o, cutoff=c, method=method)
@@ -278,6 +342,31 @@ def _networkx_case(benchmark: Any, a: Anchors, case: str, cutoff: float | None) 
         np.testing.assert_allclose(vals, ref[i, nodes], rtol=1e-9)
 
 
+# ------------------------------------------------- PHAST: origins per downward sweep
+
+
+@pytest.mark.parametrize("impl", ["ours", "phast_1origin"])
+def test_phast_blocks(benchmark: Any, anchors: Anchors, impl: str) -> None:
+    """Multi-origin PHAST (``PHAST_BATCH`` origins per downward sweep, the default) against
+    the one-origin sweep, both on one thread: the gated ratio is the speed-up per origin."""
+    from sim.graph.paths import PHAST_BATCH, _phast
+
+    a, o = anchors, anchors.origins
+    n = a.graph.n_nodes
+    batch = PHAST_BATCH if impl == "ours" else 1
+    targets = np.arange(n, dtype=np.int64)
+
+    def job() -> np.ndarray:
+        out = np.empty((o.size, n))
+        _phast(a.graph, o, targets, math.inf, out, batch=batch)
+        return out
+
+    res = _run(benchmark, a, "phast_blocks", impl, job, a.params.rounds, threads=1,
+               gate="phast_1origin" if impl == "ours" else None)
+    benchmark.extra_info["batch"] = batch
+    np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-12)
+
+
 # ---------------------------------------------------------- nearest facility
 
 
@@ -292,7 +381,7 @@ def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
     exp, _ = multi_source(a.reversed, s, method="dijkstra")
     if impl in OURS:
         rev = a.reversed
-        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+        method = _method(impl)
 
         def job_ours() -> tuple[np.ndarray, np.ndarray]:
             return multi_source(rev, s, method=method)
@@ -334,7 +423,7 @@ def test_matrix(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o, d = anchors, anchors.matrix_o, anchors.matrix_d
     case = f"matrix_{len(o)}x{len(d)}"
     if impl in OURS:
-        method = "dijkstra" if impl == "ours_dijkstra" else "auto"
+        method = _method(impl)
 
         def job() -> np.ndarray:
             return many_to_many(a.graph, o, d, method=method)

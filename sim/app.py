@@ -16,6 +16,7 @@ from typing import Any
 
 from sim import __version__, settings
 from sim._fs import (
+    MARKER,
     atomic_dir,
     check_replaceable,
     check_writable,
@@ -24,6 +25,7 @@ from sim._fs import (
     write_json,
 )
 from sim.errors import InputError
+from sim.graph.warmup import warm_kernels
 from sim.model.growth import region_for_scenario
 from sim.model.simulation import calibration_for_region, simulate, skim_source
 from sim.model.zones import zones_from_cells
@@ -32,6 +34,7 @@ from sim.output.diff import Difference, diff_summaries
 from sim.output.report import load_results, write_report
 from sim.output.result import write_result
 from sim.output.summary import VOLATILE_KEYS, Summary, read_summary
+from sim.output.sweep_section import is_sweep_dir, read_sweep_summary, write_sweep_report
 from sim.output.template import write_template
 from sim.readers.growth import growth_features_from_file
 from sim.readers.scenario_gis import read_gis_layer
@@ -43,6 +46,7 @@ from sim.region.new import new_region
 from sim.region.pack import known_regions
 from sim.scenario.gis import scenario_with_layers
 from sim.scenario.schema import Scenario, ScenarioInfo, scenario_from_text, scenario_text
+from sim.sweep import SweepRun, run_sweep, sweep_from_file
 
 log = logging.getLogger(__name__)
 
@@ -270,6 +274,8 @@ def report(result_dirs: list[Path], out: Path | None = None, force: bool = False
     if out is not None and Path(out).suffix.lower() in (".html", ".htm"):
         raise InputError(f"{out}: --out is a directory (the report is written as "
                          f"{Path(out).with_suffix('')}/report.html)")
+    if len(result_dirs) == 1 and is_sweep_dir(Path(result_dirs[0])):
+        return sweep_report(Path(result_dirs[0]), out, force)
     results = load_results([Path(d) for d in result_dirs])
     if out is None:
         out = settings.RESULTS_DIR / _joined_name("report_", [r.key for r in results])
@@ -282,6 +288,49 @@ def report(result_dirs: list[Path], out: Path | None = None, force: bool = False
             compare_dir = compare_results([r.path for r in results],
                                           tmp / "report_files" / "compare")
         write_report(results, tmp, date, compare_dir)
+    return out / "report.html"
+
+
+# --- sweeps ------------------------------------------------------------------------------
+
+
+def sweep(spec_path: Path, out: Path | None = None, scheduler: str | None = None,
+          workers: int | None = None, serial: bool = False, force: bool = False) -> SweepRun:
+    """Run (or resume) the ensemble in a sweep file; default ``results/sweep_<name>/``.
+
+    Members run on Dask: a local cluster of ``workers`` processes (default one per
+    core), the cluster at ``scheduler`` (``tcp://HOST:PORT``), or in this process
+    (``serial``). ``out`` is written in place (finished members are kept, so a killed
+    sweep resumes); it must be new or a directory baerum-sim made.
+    """
+    if scheduler is not None and (serial or workers is not None):
+        raise InputError("--scheduler runs on that cluster's workers: drop --serial/--workers")
+    if workers is not None and workers < 1:
+        raise InputError(f"--workers must be at least 1, got {workers}")
+    spec_path = Path(spec_path)
+    if out is None:
+        out = settings.RESULTS_DIR / f"sweep_{sweep_from_file(spec_path).sweep.name}"
+    out = Path(out)
+    check_replaceable(out, force, (spec_path,))
+    check_writable(out)
+    out.mkdir(parents=True, exist_ok=True)
+    if not (out / MARKER).exists():
+        write_json({"kind": "sweep"}, out / MARKER)
+    return run_sweep(spec_path, Path(out), scheduler=scheduler, workers=workers, serial=serial)
+
+
+def warmup() -> dict[str, float]:
+    """Compile (or load from cache) every path kernel once; seconds per kernel."""
+    return warm_kernels()
+
+
+def sweep_report(sweep_dir: Path, out: Path | None = None, force: bool = False) -> Path:
+    """HTML and Markdown report of a sweep (default ``results/report_sweep_<name>/``)."""
+    name = read_sweep_summary(sweep_dir).name
+    out = Path(out) if out is not None else settings.RESULTS_DIR / f"report_sweep_{name}"
+    date = datetime.now(UTC).astimezone().strftime("%Y-%m-%d %H:%M %Z")
+    with atomic_dir(out, "report", force, inputs=(Path(sweep_dir),)) as tmp:
+        write_sweep_report(sweep_dir, tmp, date)
     return out / "report.html"
 
 

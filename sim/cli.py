@@ -66,6 +66,30 @@ def _cmd_rerun(args: argparse.Namespace) -> int:
     return 1
 
 
+def _cmd_sweep(args: argparse.Namespace) -> int:
+    run = app.sweep(Path(args.spec), out=args.out, scheduler=args.scheduler,
+                    workers=args.workers, serial=args.serial, force=args.force)
+    s = run.summary
+    print(f"sweep {s.name}: {s.members} members ({run.ran} run, {run.reused} reused) on "
+          f"{run.where}; region {s.region} (data: {s.data_status})")
+    for goal, ens in s.goals.items():
+        q = ens.value_quantiles
+        print(f"  {goal:10s} P(holds) {ens.probability:4.0%}  value p05 {q.get('p05', 0):+.4f}"
+              f"  median {q.get('p50', 0):+.4f}  p95 {q.get('p95', 0):+.4f}"
+              f"  drivers: {', '.join(ens.drivers) or '-'}")
+    print(f"results in {run.out} ({run.table.name}, sweep.json, tornado.png, report.html)")
+    return 0
+
+
+def _cmd_warmup(args: argparse.Namespace) -> int:
+    times = app.warmup()
+    if not args.quiet:
+        for name, seconds in times.items():
+            print(f"  {name:36s} {seconds:6.2f} s")
+        print(f"kernels ready in {sum(times.values()):.1f} s (compiled once, then cached on disk)")
+    return 0
+
+
 def _cmd_calibrate(args: argparse.Namespace) -> int:
     scenario = Path(args.scenario) if args.scenario else None
     result, out = app.calibrate(args.region, scenario, Path(args.out) if args.out else None)
@@ -234,6 +258,23 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", type=Path, default=None,
                    help="where to write the new result (default: a temporary directory)")
     _force(p)
+
+    p = add("sweep", _cmd_sweep, "run an ensemble of scenario variants (a sweep file) on Dask "
+            "and report how likely each goal holds")
+    p.add_argument("spec", help="sweep TOML file")
+    p.add_argument("--out", type=Path, default=None,
+                   help="output directory (default results/sweep_<name>/); rerunning into "
+                   "it skips finished members")
+    p.add_argument("--scheduler", default=None, metavar="tcp://HOST:PORT",
+                   help="run the members on this Dask cluster (default: a local cluster)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="local cluster: worker processes (default: one per core)")
+    p.add_argument("--serial", action="store_true",
+                   help="run the members one after the other in this process (no Dask)")
+    _force(p)
+
+    add("warmup", _cmd_warmup, "compile the path kernels now (first run after an install), "
+        "so that later runs start at once")
 
     p = add("calibrate", _cmd_calibrate,
             "calibrate the mode choice of a region to its travel survey and report the fit")

@@ -113,6 +113,35 @@ def test_one_to_all_matches_scipy(case, cutoff: float, method: str, witness_limi
 
 
 @HYP
+@given(graph_and_sources(max_sources=40), cutoffs, st.sampled_from([1, 2, 3, 4, 8, 16]),
+       st.integers(1, 3), st.data())
+def test_phast_blocks_match_scipy(case, cutoff: float, batch: int, threads: int,
+                                  data: st.DataObject) -> None:
+    """Several origins per downward sweep (any block size, partial last blocks, repeated
+    origins, any thread count) give scipy's distances, to all nodes or to some targets."""
+    from numba import get_num_threads, set_num_threads
+
+    from sim.graph.paths import _phast
+
+    n, u, v, w, directed, srcs = case
+    g = Graph.from_edges(u, v, w, n, directed=directed).prepare()
+    targets = np.asarray(data.draw(st.lists(st.integers(0, n - 1), min_size=1, max_size=10)))
+    exp, safe = apply_cutoff(oracle(n, u, v, w, directed, srcs), cutoff)
+    org = np.asarray(srcs, dtype=np.int64)
+    prev = get_num_threads()
+    set_num_threads(min(threads, prev))
+    try:
+        got = np.full((org.size, n), -1.0)
+        _phast(g, org, np.arange(n, dtype=np.int64), cutoff, got, batch=batch)
+        some = np.full((org.size, targets.size), -1.0)
+        _phast(g, org, targets, cutoff, some, batch=batch)
+    finally:
+        set_num_threads(prev)
+    assert_dist_equal(got[safe], exp[safe])
+    np.testing.assert_array_equal(some, got[:, targets])
+
+
+@HYP
 @given(graph_and_sources(), st.data())
 def test_many_to_many_matches_scipy_and_one_to_all(case, data: st.DataObject) -> None:
     n, u, v, w, directed, srcs = case

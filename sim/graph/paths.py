@@ -31,8 +31,8 @@ import numpy.lib.recfunctions as rfn
 import numpy.typing as npt
 from numba import get_num_threads
 
-import sim.graph._ch as _ch
 import sim.graph._dijkstra as _dijkstra
+import sim.graph._phast as _phast_k
 from sim.graph.csr import (
     _CH_CACHE,
     FloatArray,
@@ -64,6 +64,9 @@ AUTO_PREPARE_MIN_ORIGINS = 2000
 #: with a cutoff, ``auto`` switches to PHAST when probe searches reach this share of nodes
 _AUTO_PHAST_REACH = 0.2
 _PROBE = 8
+#: origins per PHAST downward sweep (the multi-tree variant: each downward arc is read
+#: once per block of origins); see benchmarks/README.md for the measurements behind it
+PHAST_BATCH = _phast_k.BLOCK
 
 
 def _check_graph(graph: Graph) -> None:
@@ -130,7 +133,7 @@ def multi_source(
         method = "phast" if graph.is_prepared and c == math.inf else "dijkstra"
     if method == "phast":
         ch = _CH_CACHE[graph.prepare()]
-        return _ch.phast_multi(
+        return _phast_k.phast_multi(
             ch.pos_of, ch.up_ptr, ch.up_idx, ch.up_w, ch.dn_ptr, ch.dn_idx, ch.dn_w,
             src, off, c,
         )  # fmt: skip
@@ -193,23 +196,21 @@ def _check_method(method: str) -> Method:
 
 
 def _phast(
-    graph: Graph, origins: IntArray, targets: IntArray, cutoff: float, out: FloatArray
+    graph: Graph,
+    origins: IntArray,
+    targets: IntArray,
+    cutoff: float,
+    out: FloatArray,
+    batch: int = PHAST_BATCH,
 ) -> None:
+    """PHAST rows ``out[i, j]`` = distance ``origins[i] -> targets[j]``, ``batch`` origins
+    per downward sweep (1: the one-origin sweep)."""
     ch = _CH_CACHE[graph.prepare()]
-    _ch.phast(
-        ch.pos_of,
-        ch.up_ptr,
-        ch.up_idx,
-        ch.up_w,
-        ch.dn_ptr,
-        ch.dn_idx,
-        ch.dn_w,
-        origins,
-        targets,
-        cutoff,
-        out,
-        get_num_threads(),
-    )
+    arrays = (ch.pos_of, ch.up_ptr, ch.up_idx, ch.up_w, ch.dn_ptr, ch.dn_idx, ch.dn_w)
+    if origins.size < 4:  # a block of 16 costs ~3.5 one-origin sweeps
+        batch = 1
+    batch = min(batch, -(-origins.size // get_num_threads()))  # every thread gets work
+    _phast_k.phast(*arrays, origins, targets, cutoff, out, get_num_threads(), max(batch, 1))
 
 
 def _dijkstra_rows(graph: Graph, origins: IntArray, cutoff: float, out: FloatArray) -> None:

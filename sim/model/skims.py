@@ -10,11 +10,12 @@ them by the share of trips in each period (what the demand model uses).
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, fields
 
 import numpy as np
 
-from sim.graph import Graph, many_to_many, many_to_many_sums
+from sim.graph import AUTO_PREPARE_MIN_ORIGINS, Graph, many_to_many, many_to_many_sums
 from sim.model.network import PT_PARTS, Network, arcs_of, nearest_nodes
 from sim.model.transit import pt_destination
 from sim.params import ModelParams
@@ -53,12 +54,53 @@ class TravelTimes:
         return self.walk_min.shape
 
 
+#: Origin zones per block of matrix rows: the temporaries of one block (e.g. the five
+#: public transport parts of every pair) stay small whatever the number of zones.
+ORIGIN_BLOCK = 256
+
+#: ``mapper(function, blocks)``: how blocks are computed (``map``: one after the other in
+#: this process; a Dask client's ``map`` + ``gather`` would run them on workers).
+BlockMapper = Callable[[Callable[[slice], dict[str, np.ndarray]], Iterable[slice]],
+                       Iterable[dict[str, np.ndarray]]]
+
+
+def origin_blocks(n_origins: int, block: int = ORIGIN_BLOCK) -> Iterator[slice]:
+    """Consecutive row ranges of at most ``block`` origins.
+
+    >>> [(s.start, s.stop) for s in origin_blocks(5, 2)]
+    [(0, 2), (2, 4), (4, 5)]
+    """
+    for start in range(0, n_origins, block):
+        yield slice(start, min(start + block, n_origins))
+
+
+def rows_by_block(n_origins: int, compute: Callable[[slice], dict[str, np.ndarray]],
+                  block: int | None = None, mapper: BlockMapper = map) -> dict[str, np.ndarray]:
+    """Matrices whose rows ``compute(rows)`` returns block by block (of ``block`` origins,
+    default :data:`ORIGIN_BLOCK`), put together.
+
+    Memory is the result plus the temporaries of the blocks in flight (one with ``map``).
+    """
+    out: dict[str, np.ndarray] = {}
+    blocks = list(origin_blocks(n_origins, block or ORIGIN_BLOCK))
+    for rows, part in zip(blocks, mapper(compute, blocks), strict=True):
+        for name, values in part.items():
+            if name not in out:
+                out[name] = np.empty((n_origins, *values.shape[1:]), values.dtype)
+            out[name][rows] = values
+    return out
+
+
 def _street_matrix(
     network: Network, graph: Graph, layer: str, x: np.ndarray, y: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:
     """Zone-to-destination network distances on one layer, and each zone's snap distance."""
     node, snap = nearest_nodes(network, x, y, layer)
-    return many_to_many(graph, node, np.r_[node, network.external.node.to_numpy()]), snap
+    dests = np.r_[node, network.external.node.to_numpy()]
+    if x.size >= AUTO_PREPARE_MIN_ORIGINS:
+        graph.prepare()  # what one call for all origins would do: PHAST from here on
+    rows = rows_by_block(x.size, lambda r: {"d": many_to_many(graph, node[r], dests)})
+    return rows["d"], snap
 
 
 def _with_snap(matrix: np.ndarray, snap: np.ndarray, n_ext: int) -> np.ndarray:
@@ -69,22 +111,28 @@ def _with_snap(matrix: np.ndarray, snap: np.ndarray, n_ext: int) -> np.ndarray:
 def _pt_matrices(
     network: Network, x: np.ndarray, y: np.ndarray, params: ModelParams, period: Period
 ) -> dict[str, np.ndarray]:
-    """Public transport generalised time (s) and its unweighted parts per zone pair."""
+    """Public transport generalised time (s) and its unweighted parts per zone pair,
+    computed in blocks of origin zones (:func:`rows_by_block`)."""
     ext_nodes = network.external.node.to_numpy()
     node, wsnap = nearest_nodes(network, x, y, "walk")
     graph = network.pt_by_period[period]
-    pt_s, parts = many_to_many_sums(graph, node, pt_destination(np.r_[node, ext_nodes],
-                                                               network.n_nodes),
-                                    arcs_of(graph)[list(PT_PARTS)])
-    snap_s = _with_snap(np.zeros((x.size, x.size + ext_nodes.size)), wsnap,
-                        ext_nodes.size) / params.walk_speed_mps
-    pt_s = pt_s + snap_s * params.walk_weight
-    np.fill_diagonal(pt_s[:, : x.size], np.inf)  # no public transport inside a zone
-    served = np.isfinite(pt_s)
-    out = {name: np.where(served, parts[name], np.nan) for name in PT_PARTS}
-    out["walk_s"] = out["walk_s"] + snap_s
-    out["gen_s"] = pt_s
-    return out
+    dests = pt_destination(np.r_[node, ext_nodes], network.n_nodes)
+    dest_snap = np.r_[wsnap, np.zeros(ext_nodes.size)]
+    arcs = arcs_of(graph)[list(PT_PARTS)]
+
+    def block(rows: slice) -> dict[str, np.ndarray]:
+        pt_s, parts = many_to_many_sums(graph, node[rows], dests, arcs)
+        snap_s = (wsnap[rows, None] + dest_snap[None, :]) / params.walk_speed_mps
+        pt_s = pt_s + snap_s * params.walk_weight
+        own = np.arange(rows.start, rows.stop)
+        pt_s[own - rows.start, own] = np.inf  # no public transport inside a zone
+        served = np.isfinite(pt_s)
+        out = {name: np.where(served, parts[name], np.nan) for name in PT_PARTS}
+        out["walk_s"] = out["walk_s"] + snap_s
+        out["gen_s"] = pt_s
+        return out
+
+    return rows_by_block(x.size, block)
 
 
 @dataclass(frozen=True)

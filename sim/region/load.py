@@ -19,6 +19,8 @@ from sim.region.demo import demo_region
 from sim.region.fetch import fetch_inputs
 from sim.region.model import Region
 from sim.region.pack import RegionPack, load_pack, resolve_inputs
+from sim.region.synthetic import NAME as SYNTHETIC_NAME
+from sim.region.synthetic import synthetic_region
 
 log = logging.getLogger(__name__)
 
@@ -94,16 +96,19 @@ def _ensure_bundle(name: str) -> Path:
 
 
 def load_region(name: str) -> Region:
-    """Region ``name``: the synthetic demo, or a pack's cached bundle (built when needed)."""
+    """Region ``name``: the synthetic demo, a synthetic regional test region
+    (``synthetic_<cells>``), or a pack's cached bundle (built when needed)."""
     if name == DEMO:
         return demo_region()
+    if (match := SYNTHETIC_NAME.match(name)) is not None:
+        return synthetic_region(int(match.group(1)))
     return bundle_io.load_bundle(_ensure_bundle(name))
 
 
 def matrix_cache_dir(name: str) -> Path:
     """Where travel-time matrices of region ``name`` are cached (git-ignored)."""
-    if name == DEMO:
-        return settings.cache_dir(DEMO)
+    if name == DEMO or SYNTHETIC_NAME.match(name):
+        return settings.cache_dir(name)
     return region_cache_dir(load_pack(name))
 
 

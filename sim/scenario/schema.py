@@ -12,7 +12,7 @@ import itertools
 import tomllib
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Annotated, Any, Literal, Self
+from typing import Annotated, Any, Literal, Self, TypeVar
 
 import pandas as pd
 import shapely
@@ -675,14 +675,17 @@ def _format_validation_error(path: Path, exc: ValidationError) -> str:
     return f"{path}: {loc + ': ' if loc else ''}{msg}{more}"
 
 
-def scenario_text(path: Path) -> str:
-    """The scenario file's text; :class:`InputError` when it cannot be read."""
+_M = TypeVar("_M", bound=BaseModel)
+
+
+def input_text(path: Path, what: str = "scenario file") -> str:
+    """The text of an input file; :class:`InputError` naming ``what`` when unreadable."""
     try:
         return path.read_text(encoding="utf-8")
     except FileNotFoundError:
-        raise InputError(f"{path}: scenario file not found") from None
+        raise InputError(f"{path}: {what} not found") from None
     except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"{path}: cannot read scenario file ({exc})") from None
+        raise InputError(f"{path}: cannot read {what} ({exc})") from None
 
 
 def _nesting(value: object) -> int:
@@ -698,10 +701,11 @@ def _nesting(value: object) -> int:
     return deepest
 
 
-def scenario_from_text(text: str, path: Path) -> Scenario:
-    """Parse and validate scenario TOML ``text`` (``path`` is used in messages)."""
+def model_from_toml(text: str, path: Path, model: type[_M]) -> _M:
+    """Parse TOML ``text`` into ``model``; one-line :class:`InputError` naming ``path``
+    and the field when it is not valid."""
     if text.count("[") + text.count("{") > 20 * MAX_NESTING + len(text) // 2:
-        raise InputError(f"{path}: not a scenario file (brackets everywhere)")
+        raise InputError(f"{path}: not a TOML input file (brackets everywhere)")
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
@@ -713,9 +717,19 @@ def scenario_from_text(text: str, path: Path) -> Scenario:
         raise InputError(f"{path}: tables or arrays nested too deeply (at most {MAX_NESTING} "
                          "levels)")
     try:
-        return Scenario.model_validate(data)
+        return model.model_validate(data)
     except ValidationError as exc:
         raise InputError(_format_validation_error(path, exc)) from None
+
+
+def scenario_text(path: Path) -> str:
+    """The scenario file's text; :class:`InputError` when it cannot be read."""
+    return input_text(path)
+
+
+def scenario_from_text(text: str, path: Path) -> Scenario:
+    """Parse and validate scenario TOML ``text`` (``path`` is used in messages)."""
+    return model_from_toml(text, path, Scenario)
 
 
 def scenario_from_file(path: Path) -> Scenario:
