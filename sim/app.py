@@ -39,13 +39,14 @@ from sim.output.template import write_template
 from sim.readers.growth import growth_features_from_file
 from sim.readers.scenario_gis import read_gis_layer
 from sim.region.export import export_region
+from sim.region.find import known_regions
 from sim.region.load import fetch_region, import_region, load_region, matrix_cache_dir
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
 from sim.region.new import new_region
-from sim.region.pack import known_regions
+from sim.scenario.entries import ScenarioInfo
 from sim.scenario.gis import scenario_with_layers
-from sim.scenario.schema import Scenario, ScenarioInfo, scenario_from_text, scenario_text
+from sim.scenario.schema import Scenario, scenario_from_text, scenario_text
 from sim.sweep import SweepRun, run_sweep, sweep_from_file
 
 log = logging.getLogger(__name__)

@@ -213,6 +213,17 @@ def _real_lines(info: dict[str, Any]) -> list[str]:
     return lines
 
 
+def _command(parent: Any, name: str, func: Callable[[argparse.Namespace], int], help_: str
+             ) -> argparse.ArgumentParser:
+    """One subcommand with the options every command has (``--quiet``, ``--verbose``)."""
+    p = parent.add_parser(name, help=help_, description=help_)
+    p.set_defaults(func=func)
+    p.add_argument("--quiet", action="store_true", help="no progress output")
+    p.add_argument("--verbose", action="store_true",
+                   help="progress output even when stderr is not a terminal")
+    return p
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of ``baerum-sim``."""
     parser = argparse.ArgumentParser(
@@ -223,14 +234,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--version", action="version", version=f"baerum-sim {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
-    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str,
-            parent: Any = sub) -> argparse.ArgumentParser:
-        p = parent.add_parser(name, help=help_, description=help_)
-        p.set_defaults(func=func)
-        p.add_argument("--quiet", action="store_true", help="no progress output")
-        p.add_argument("--verbose", action="store_true",
-                       help="progress output even when stderr is not a terminal")
-        return p
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str
+            ) -> argparse.ArgumentParser:
+        return _command(sub, name, func, help_)
 
     p = add("run", _cmd_run, "run a scenario file and write results")
     p.add_argument("scenario", help="scenario TOML file")
@@ -259,6 +265,17 @@ def build_parser() -> argparse.ArgumentParser:
                    help="where to write the new result (default: a temporary directory)")
     _force(p)
 
+    _sweep_commands(sub)
+    _data_commands(sub)
+    return parser
+
+
+def _sweep_commands(sub: Any) -> None:
+    """``sweep``, ``warmup`` and ``calibrate``."""
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str
+            ) -> argparse.ArgumentParser:
+        return _command(sub, name, func, help_)
+
     p = add("sweep", _cmd_sweep, "run an ensemble of scenario variants (a sweep file) on Dask "
             "and report how likely each goal holds")
     p.add_argument("spec", help="sweep TOML file")
@@ -282,6 +299,13 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--scenario", default=None, help="take model parameters from this scenario")
     p.add_argument("--out", default=None,
                    help="result file (default results/calibration_<region>.json)")
+
+
+def _data_commands(sub: Any) -> None:
+    """``scenario template``, ``data fetch|import|info|export`` and ``region new``."""
+    def add(name: str, func: Callable[[argparse.Namespace], int], help_: str, parent: Any
+            ) -> argparse.ArgumentParser:
+        return _command(parent, name, func, help_)
 
     scen = sub.add_parser("scenario", help="scenario helpers")
     ssub = scen.add_subparsers(dest="scenario_command", required=True)
@@ -320,7 +344,6 @@ def build_parser() -> argparse.ArgumentParser:
                    help="input directory (default: $BAERUM_SIM_DATA)")
     p.add_argument("--dir", default=None, help="where the pack directory goes "
                    "(default: first $BAERUM_SIM_PACKS directory, else network_data/)")
-    return parser
 
 
 class _Stderr(logging.StreamHandler):

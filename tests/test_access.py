@@ -112,8 +112,9 @@ def test_high_frequency_rule() -> None:
     assert is_high_frequency("metro", 15, 30) and not is_high_frequency("metro", 15.5, 15)
     assert is_high_frequency("tram", 10, 10)
     assert is_high_frequency("rail", 30, 60) and not is_high_frequency("rail", 31, 30)
+    assert not is_high_frequency("ferry", 5, 5)  # the plan defines no ferry frequency
     with pytest.raises(ValueError, match="unknown public transport mode"):
-        is_high_frequency("ferry", 5, 5)
+        is_high_frequency("gondola", 5, 5)
 
 
 def test_transit_quality(demo_region, setup) -> None:

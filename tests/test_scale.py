@@ -71,7 +71,8 @@ def test_matrices_in_origin_blocks_match_one_block(monkeypatch, demo_region) -> 
     import sim.model.skims as skims
     from sim.model.network import network_from_region
     from sim.model.zones import zones_from_cells
-    from sim.scenario.schema import Scenario, ScenarioInfo
+    from sim.scenario.entries import ScenarioInfo
+    from sim.scenario.schema import Scenario
 
     scenario = Scenario(scenario=ScenarioInfo(name="b", region="demo", base_year=2023,
                                               target_years=[2023]))

@@ -161,7 +161,7 @@ parking = [{ area = "Sentrum", nok = 80, from_year = 2032 }]
 
 
 def test_placement_locations_and_spread(demo_scenario_text) -> None:
-    from sim.scenario.schema import Placement
+    from sim.scenario.entries import Placement
 
     area = Placement(area="Sentrum", dwellings=1, from_year=2024, to_year=2030)
     point = Placement(x=1.0, y=2.0, radius_m=300, from_year=2024, to_year=2030)

@@ -26,7 +26,8 @@ from sim.graph import nearest_points
 from sim.model.places import Places, place_names, places_of_points
 from sim.region.lattice import lattice_from_cells
 from sim.region.model import Layer, Region
-from sim.scenario.schema import Placement, Scenario
+from sim.scenario.entries import Placement
+from sim.scenario.schema import Scenario
 
 #: Columns of :attr:`Growth.placements` and :attr:`Growth.landings`.
 PLACEMENT_COLUMNS = ["index", "label", "location", "area", "places", "dwellings", "jobs",

@@ -41,7 +41,8 @@ from sim.model.zones import Zones, facility_zone_sums, zone_sums, zones_from_cel
 from sim.params import ModelParams
 from sim.region.model import Region
 from sim.scenario.edits import network_state, params_for_year, policy_for_year
-from sim.scenario.schema import Policy, Scenario, Streets, Transit
+from sim.scenario.entries import Policy, Streets, Transit
+from sim.scenario.schema import Scenario
 
 log = logging.getLogger(__name__)
 

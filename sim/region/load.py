@@ -17,8 +17,9 @@ from sim.region import bundle as bundle_io
 from sim.region.build import build_region
 from sim.region.demo import demo_region
 from sim.region.fetch import fetch_inputs
+from sim.region.find import load_pack, resolve_inputs
 from sim.region.model import Region
-from sim.region.pack import RegionPack, load_pack, resolve_inputs
+from sim.region.pack import RegionPack
 from sim.region.synthetic import NAME as SYNTHETIC_NAME
 from sim.region.synthetic import synthetic_region
 

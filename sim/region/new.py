@@ -32,7 +32,8 @@ from shapely.geometry.base import BaseGeometry
 from sim import settings
 from sim.errors import InputError
 from sim.readers.layers import POPULATION_COLUMNS, read_layer
-from sim.region.pack import RegionPack, known_regions
+from sim.region.find import known_regions
+from sim.region.pack import RegionPack
 
 log = logging.getLogger(__name__)
 

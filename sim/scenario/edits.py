@@ -17,7 +17,8 @@ from sim.domain import Line, Stop, Streets
 from sim.graph import nearest_points
 from sim.params import ModelParams
 from sim.region.model import Region
-from sim.scenario.schema import CarCost, CarSpeed, PtFare, Scenario
+from sim.scenario.entries import CarCost, CarSpeed, PtFare
+from sim.scenario.schema import Scenario
 
 
 def lines_for_year(region: Region, scenario: Scenario, year: int) -> tuple[Line, ...]:

@@ -19,7 +19,8 @@ import geopandas as gpd
 from pydantic import ValidationError
 
 from sim.errors import InputError
-from sim.scenario.schema import AddLine, NewFacility, NewStop, Scenario
+from sim.scenario.entries import AddLine, NewFacility, NewStop
+from sim.scenario.schema import Scenario
 
 #: Layers of the scenario template: geometry type and typed fields (pyogrio dtypes).
 TEMPLATE_LAYERS: dict[str, tuple[str, dict[str, str]]] = {
