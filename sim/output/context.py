@@ -27,6 +27,7 @@ from sim.model.access import facilities_for_year
 from sim.model.simulation import Simulation
 from sim.region.model import Region
 from sim.scenario.edits import stops_for_scenario
+from sim.scenario.entries import Placement
 
 #: Rank of a place kind for labelling (lower = labelled first); unknown kinds last.
 PLACE_RANK = {"growth_area": 0, "town": 0, "suburb": 0, "station": 1, "quarter": 1,
@@ -83,29 +84,35 @@ def _areas(region: Region) -> gpd.GeoDataFrame:
     return _frame(rows, ["name", "kind", "priority", "group", "earliest_year", "radius_m"])
 
 
-def _placement_shape(region: Region, placement: Any) -> BaseGeometry:
-    """A placement's polygon when it has one (drawn in GIS), else its area's circle."""
-    geom = getattr(placement, "geometry", None)
-    if isinstance(geom, str):
-        geom = shapely.from_wkt(geom)
-    if isinstance(geom, BaseGeometry):
-        return geom
-    area = region.area(placement.area)
-    return Point(area.x, area.y).buffer(area.radius_m, 32)
+def _placement_shape(region: Region, placement: Placement) -> BaseGeometry:
+    """Where a placement goes: its polygon, the circle around its point, or its area."""
+    if placement.polygon is not None:
+        return shapely.from_wkt(placement.polygon)
+    if placement.x is not None and placement.y is not None:
+        radius = placement.radius_m or region.cell_size_m
+        return Point(placement.x, placement.y).buffer(radius, 32)
+    return region.area(str(placement.area)).shape
 
 
 def _growth(sim: Simulation) -> gpd.GeoDataFrame:
+    """One polygon per ``[[growth]]`` entry: where it goes, how much, its priority share
+    (by where it lands) and whether it breaks a rule of the plan's order."""
     table = sim.final.growth.placements
+    breaks = {b.placement for b in sim.goals.placement.rule_break_details}
     rows = []
-    for placement, row in zip(sim.scenario.growth, table.to_dict("records"), strict=True):
-        rows.append({"area": row["area"], "kind": row["kind"], "priority": int(row["priority"]),
+    for i, (placement, row) in enumerate(zip(sim.scenario.growth, table.to_dict("records"),
+                                             strict=True)):
+        amount = float(row["dwellings"]) + float(row["jobs"])
+        inside = float(row["priority_dwellings"]) + float(row["priority_jobs"])
+        rows.append({"label": placement.label, "location": placement.location,
+                     "places": str(row["places"]),
+                     "priority_share": inside / amount if amount > 0 else 0.0,
                      "dwellings": float(placement.dwellings), "jobs": float(placement.jobs),
                      "from_year": int(placement.from_year), "to_year": int(placement.to_year),
-                     "built_dwellings": float(row["dwellings"]),
-                     "rule_break": bool(row["rule_break"]),
+                     "built_dwellings": float(row["dwellings"]), "rule_break": i in breaks,
                      "geometry": _placement_shape(sim.region, placement)})
-    return _frame(rows, ["area", "kind", "priority", "dwellings", "jobs", "from_year",
-                         "to_year", "built_dwellings", "rule_break"])
+    return _frame(rows, ["label", "location", "places", "priority_share", "dwellings", "jobs",
+                         "from_year", "to_year", "built_dwellings", "rule_break"])
 
 
 def _lines(sim: Simulation) -> gpd.GeoDataFrame:
