@@ -136,7 +136,7 @@ def test_speed_gives_run_times_along_the_line(tmp_path: Path) -> None:
 @pytest.mark.parametrize(("attrs", "message"), [
     ({"headway_peak_min": -5.0}, "layer 'lines' feature 1: headway_peak_min: "
                                  "Input should be greater than 0"),
-    ({"mode": "ferry"}, "layer 'lines' feature 1: mode:"),
+    ({"mode": "gondola"}, "layer 'lines' feature 1: mode:"),
     ({"run_times_min": "5;x"}, "layer 'lines' feature 1: run_times_min: expected numbers"),
     ({"run_times_min": "5"}, "layer 'lines' feature 1: 3 stops need 2 run_times_min, got 1"),
 ])

@@ -56,9 +56,9 @@ values = [2027, 2045]
 name = "theta"
 target = "model.destination_theta"
 distribution = "triangular"
-low = 0.8
-mode = 1.0
-high = 1.3
+low = 0.3
+mode = 0.5
+high = 0.8
 """
 
 
@@ -82,7 +82,7 @@ def test_draws_are_seeded_and_stratified(tmp_path: Path) -> None:
     np.testing.assert_array_equal(np.sort((nordmark / 4.0 * 10).astype(int)), np.arange(10))
     assert {p["transit.opening_year.Buss 2"] for p in points} == {2027.0, 2045.0}
     theta = np.array([p["theta"] for p in points])
-    assert theta.min() >= 0.8 and theta.max() <= 1.3
+    assert theta.min() >= 0.3 and theta.max() <= 0.8
     scale = np.array([p["growth.scale"] for p in points])
     assert scale.min() >= 0.4
     other = spec.model_copy(update={"sweep": spec.sweep.model_copy(update={"seed": 8})})

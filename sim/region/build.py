@@ -38,7 +38,12 @@ from sim.readers.layers import (
     region_crs,
 )
 from sim.readers.osm import streets_from_osm
-from sim.region.external import check_stops_linked, external_from_pack
+from sim.region.external import (
+    check_stops_linked,
+    external_from_pack,
+    trim_to_linked,
+    unlinked_stops,
+)
 from sim.region.lattice import lattice_from_cells
 from sim.region.model import Layer, Region
 from sim.region.pack import RegionPack
@@ -207,16 +212,30 @@ def _transit(
 
 def _external(
     pack: RegionPack, files: dict[str, list[Path]], stops: dict[str, Stop],
-    lines: tuple[Line, ...], streets: Streets,
-) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Layer]]:
-    """External zones and their links (:mod:`sim.region.external`); every stop of every
-    line must be linked to the streets or to a zone door (else :class:`InputError`)."""
+    lines: tuple[Line, ...], streets: Streets, feed_lines: set[str],
+) -> tuple[pd.DataFrame, pd.DataFrame, dict[str, Layer], tuple[Line, ...]]:
+    """External zones and their links (:mod:`sim.region.external`), and the lines.
+
+    Every stop of the pack's lines must be linked to the streets or to a zone door (else
+    :class:`InputError`); lines of a feed (``feed_lines``) are cut to their stretch of
+    linked stops, with a warning.
+    """
     log.info("%s: external zones", pack.region.name)
     zones, links, layers = external_from_pack(pack, files, stops)
     defaults = ModelParams()
     radius = pack.external.walk_radius_m if pack.external else defaults.external_stop_radius_m
+    feed = tuple(line for line in lines if line.name in feed_lines)
+    unlinked = unlinked_stops(feed, stops, streets, links, defaults.stop_snap_max_m)
+    if unlinked:
+        trimmed = trim_to_linked(feed, set(unlinked))
+        log.warning("warning: %d stops of the GTFS lines lie beyond the streets and the "
+                    "external zones; the %d lines calling there are cut to the stretch that "
+                    "can be reached (%d dropped)", len(unlinked),
+                    sum(bool(set(f.stops) & set(unlinked)) for f in feed),
+                    len(feed) - len(trimmed))
+        lines = (*[line for line in lines if line.name not in feed_lines], *trimmed)
     check_stops_linked(lines, stops, streets, links, defaults.stop_snap_max_m, radius)
-    return zones, links, layers
+    return zones, links, layers, lines
 
 
 def _calibration(pack: RegionPack) -> tuple[dict[str, Any], Layer]:
@@ -316,7 +335,9 @@ def build_region(pack: RegionPack, files: dict[str, list[Path]],
     facilities = pd.concat([facilities, transit_stops], ignore_index=True)
     calibration, calibration_layer = _calibration(pack)
     layers.setdefault("calibration", calibration_layer)
-    external, external_links, external_layers = _external(pack, files, stops, lines, streets)
+    feed_lines = set() if gtfs is None else {line.name for line in gtfs.lines}
+    external, external_links, external_layers, lines = _external(
+        pack, files, stops, lines, streets, feed_lines)
     layers.update(external_layers)
     region = Region(
         name=pack.region.name, streets=streets, cells=cells.reset_index(drop=True),

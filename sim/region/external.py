@@ -19,6 +19,7 @@ Every stop of every line must be linked to the region's streets or to a zone doo
 
 from __future__ import annotations
 
+import dataclasses
 import fnmatch
 import logging
 from pathlib import Path
@@ -235,6 +236,49 @@ def _layers(spec: ExternalSpec, zones: pd.DataFrame, walks: pd.DataFrame) -> dic
     }
 
 
+def unlinked_stops(lines: tuple[Line, ...], stops: dict[str, Stop], streets: Streets,
+                   links: pd.DataFrame, snap_max_m: float) -> dict[str, float]:
+    """Stops of ``lines`` that nothing reaches, with the distance to the nearest walkable
+    street (or lattice) node: farther than ``snap_max_m`` and no walking link to an
+    external zone door."""
+    names = sorted({s for line in lines for s in line.stops})
+    if not names:
+        return {}
+    walk = streets.walk
+    on_walk = np.zeros(streets.n_nodes, bool)
+    on_walk[streets.u[walk]] = on_walk[streets.v[walk]] = True
+    _, dist = nearest_points(streets.node_x, streets.node_y,
+                             np.array([stops[s].x for s in names]),
+                             np.array([stops[s].y for s in names]), on_walk)
+    walked = set(links.stop[links.kind == "walk"])
+    return {name: float(d) for name, d in zip(names, dist, strict=True)
+            if d > snap_max_m and name not in walked}
+
+
+def trim_to_linked(lines: tuple[Line, ...], unlinked: set[str]) -> tuple[Line, ...]:
+    """Each line cut to its longest run of consecutive linked stops (a feed's line that
+    runs far beyond the region, e.g. to an airport); lines with fewer than two left go.
+
+    >>> from sim.domain import Line
+    >>> line = Line("X", "bus", ("a", "b", "c", "d"), (1.0, 2.0, 3.0), 10, 20)
+    >>> trim_to_linked((line,), {"c"})[0].stops
+    ('a', 'b')
+    """
+    out = []
+    for line in lines:
+        best, start = (0, 0), 0
+        for k, name in enumerate((*line.stops, None)):
+            if name is None or name in unlinked:
+                if k - start > best[1] - best[0]:
+                    best = (start, k)
+                start = k + 1
+        i, j = best
+        if j - i >= 2:
+            out.append(dataclasses.replace(line, stops=line.stops[i:j],
+                                           run_times_min=line.run_times_min[i:j - 1]))
+    return tuple(out)
+
+
 def check_stops_linked(
     lines: tuple[Line, ...], stops: dict[str, Stop], streets: Streets, links: pd.DataFrame,
     snap_max_m: float, radius_m: float,
@@ -244,20 +288,9 @@ def check_stops_linked(
     A stop is linked when a walkable street (or lattice) node lies within ``snap_max_m``
     or a walking link joins it to an external zone door (within ``radius_m``).
     """
-    names = sorted({s for line in lines for s in line.stops})
-    if not names:
-        return
-    walk = streets.walk
-    on_walk = np.zeros(streets.n_nodes, bool)
-    on_walk[streets.u[walk]] = on_walk[streets.v[walk]] = True
-    _, dist = nearest_points(streets.node_x, streets.node_y,
-                             np.array([stops[s].x for s in names]),
-                             np.array([stops[s].y for s in names]), on_walk)
-    walked = set(links.stop[links.kind == "walk"])
-    for name, d in zip(names, dist, strict=True):
-        if d > snap_max_m and name not in walked:
-            served = ", ".join(line.name for line in lines if name in line.stops)
-            raise InputError(
-                f"stop {name!r} (line {served}) cannot be linked: the nearest street node is "
-                f"{d:,.0f} m away (limit {snap_max_m:,.0f} m) and no external zone door lies "
-                f"within {radius_m:,.0f} m (expected streets or an [external] area covering it)")
+    for name, d in unlinked_stops(lines, stops, streets, links, snap_max_m).items():
+        served = ", ".join(line.name for line in lines if name in line.stops)
+        raise InputError(
+            f"stop {name!r} (line {served}) cannot be linked: the nearest street node is "
+            f"{d:,.0f} m away (limit {snap_max_m:,.0f} m) and no external zone door lies "
+            f"within {radius_m:,.0f} m (expected streets or an [external] area covering it)")
