@@ -154,14 +154,11 @@ def _facilities(sim: Simulation) -> gpd.GeoDataFrame:
 
 
 def _place_rows(region: Region) -> list[dict[str, Any]]:
-    """Place names of the region (``place_names``: name, x, y, kind), else its areas."""
-    names = getattr(region, "place_names", None)
-    if isinstance(names, pd.DataFrame) and len(names):
-        return [{"name": str(r["name"]), "kind": str(r.get("kind", "place")),
-                 "x": float(r["x"]), "y": float(r["y"])} for r in names.to_dict("records")]
-    if names:
-        return [{"name": p.name, "kind": getattr(p, "kind", "place"), "x": p.x, "y": p.y}
-                for p in names]
+    """Place names of the region (``place_names``: SSR quarters ...), else its areas."""
+    names = region.place_names
+    if len(names):
+        return [{"name": str(r["name"]), "kind": str(r["kind"]), "x": float(r["x"]),
+                 "y": float(r["y"])} for r in names.to_dict("records")]
     return [{"name": a.name, "kind": a.kind, "x": a.x, "y": a.y} for a in region.areas]
 
 
