@@ -44,10 +44,12 @@ from sim.region.load import fetch_region, import_region, load_region, matrix_cac
 from sim.region.load import region_info as _region_info
 from sim.region.model import Region
 from sim.region.new import new_region
+from sim.region.synthetic import NAME as SYNTHETIC_NAME
 from sim.scenario.entries import ScenarioInfo
 from sim.scenario.gis import scenario_with_layers
 from sim.scenario.schema import Scenario, scenario_from_text, scenario_text
 from sim.sweep import SweepRun, run_sweep, sweep_from_file
+from sim.sweep.run import STORE
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,7 @@ def load_scenario(path: Path, text: str | None = None) -> tuple[Scenario, Region
     text = scenario_text(path) if text is None else text
     scenario = with_growth_layers(scenario_from_text(text, path), path)
     name = scenario.scenario.region
-    if name not in known_regions():
+    if name not in known_regions() and not SYNTHETIC_NAME.fullmatch(name):
         raise InputError(f"{path}: scenario.region: unknown region {name!r} (known regions: "
                          f"{', '.join(known_regions())})")
     region = load_region(name)
@@ -312,7 +314,8 @@ def sweep(spec_path: Path, out: Path | None = None, scheduler: str | None = None
     if out is None:
         out = settings.RESULTS_DIR / f"sweep_{sweep_from_file(spec_path).sweep.name}"
     out = Path(out)
-    check_replaceable(out, force, (spec_path,))
+    # a sweep directory (finished members in it) is resumed, not replaced
+    check_replaceable(out, force or (out / STORE).is_dir(), (spec_path,))
     check_writable(out)
     out.mkdir(parents=True, exist_ok=True)
     if not (out / MARKER).exists():

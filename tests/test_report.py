@@ -338,4 +338,5 @@ def test_verdict_prints_on_one_a4_page(browser: DevTools) -> None:
     for word in ("Konklusjon", "90 %-regelen", "Nullvekst", "Kortreist", "margin",
                  "demo_spredt", "SYNTETISKE DATA"):
         assert word in text
-    assert text.count("IKKE OPPFYLT") + text.count("✔ OPPFYLT") == 6
+    # two scenarios, four goals each (90 % rule, nullvekst, kortreist, green share)
+    assert text.count("IKKE OPPFYLT") + text.count("✔ OPPFYLT") == 8

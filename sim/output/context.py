@@ -30,8 +30,8 @@ from sim.scenario.edits import stops_for_scenario
 from sim.scenario.entries import Placement
 
 #: Rank of a place kind for labelling (lower = labelled first); unknown kinds last.
-PLACE_RANK = {"growth_area": 0, "town": 0, "suburb": 0, "station": 1, "quarter": 1,
-              "other": 2, "locality": 2, "village": 2}
+PLACE_RANK = {"growth_area": 0, "town": 0, "station": 1, "suburb": 1, "quarter": 2,
+              "village": 2, "other": 3, "locality": 3}
 
 #: Layers of ``cells.gpkg`` besides ``cells``, in drawing order (bottom first).
 CONTEXT_LAYERS = ("neighbours", "boundary", "areas", "growth", "lines", "stops",
@@ -163,7 +163,14 @@ def _place_rows(region: Region) -> list[dict[str, Any]]:
 
 
 def _places(region: Region) -> gpd.GeoDataFrame:
-    rows = [{"name": p["name"], "kind": p["kind"], "rank": PLACE_RANK.get(p["kind"], 3),
+    """Place labels ranked for maps: the plan's growth areas and stations first (by the
+    names in the area's name, e.g. ``Fornebu/Lysaker``), then towns, suburbs, quarters."""
+    plan: dict[str, int] = {}
+    for area in region.areas:
+        for part in area.name.split("/"):
+            plan.setdefault(part.strip(), PLACE_RANK.get(area.kind, 3))
+    rows = [{"name": p["name"], "kind": p["kind"],
+             "rank": min(PLACE_RANK.get(p["kind"], 3), plan.get(p["name"], 3)),
              "geometry": Point(p["x"], p["y"])} for p in _place_rows(region)]
     rows.sort(key=lambda r: (r["rank"], r["name"]))
     return _frame(rows, ["name", "kind", "rank"])
