@@ -30,6 +30,7 @@ from shapely.geometry import box
 from sim.domain import Line, Stop, Streets
 from sim.graph import Graph, component_labels, nearest_points
 from sim.region.demo import _CALIBRATION as DEMO_CALIBRATION
+from sim.region.demo import _CLIMATE as DEMO_CLIMATE
 from sim.region.model import Area, Layer, Region
 from sim.vocab import EVERYDAY_FUNCTIONS, AreaKind, Mode
 
@@ -295,7 +296,8 @@ def _facilities(rng: np.random.Generator, cells: pd.DataFrame) -> pd.DataFrame:
 #: Demoby's made-up survey targets with a city's lower car share; no real survey.
 _CALIBRATION = {**DEMO_CALIBRATION,
                 "source": "synthetic (regional scale test): Bærum-like shares, not a survey",
-                "mode_shares": {"car": 0.50, "walk": 0.22, "pt": 0.24, "bike": 0.04}}
+                "mode_shares": {"car": 0.50, "walk": 0.22, "pt": 0.24, "bike": 0.04},
+                "destination_shares": {"inside": 0.92, "elsewhere": 0.08}}
 
 
 @lru_cache(maxsize=2)
@@ -316,9 +318,11 @@ def synthetic_region(n_cells: int = FULL_CELLS, seed: int = SEED) -> Region:
                   "Akershus for scale tests; not data about any real place")
     names = ["boundary", "streets", "population", "jobs", "stops", "lines", "external_zones",
              *(f"facilities.{f}" for f in EVERYDAY_FUNCTIONS)]
-    external = pd.DataFrame({"name": ["Ytre vest", "Ytre sør"],
+    external = pd.DataFrame({"name": ["Ytre vest", "Ytre sør"], "area": ["Ytre", "Ytre"],
+                             "group": ["elsewhere", "elsewhere"],
                              "x": [X0 - 3000.0, X0 + side / 2], "y": [Y0 + side / 2, Y0 - 3000.0],
-                             "trip_share": [0.04, 0.04]})
+                             "population": [50_000.0, 50_000.0], "kind": ["other", "other"],
+                             "car_kmh": [np.nan, np.nan], "status": ["synthetic", "synthetic"]})
     residents = float(cells.population.sum())
     need = {"school": 0.12 * residents, "kindergarten": 0.055 * residents}
     return Region(
@@ -327,6 +331,8 @@ def synthetic_region(n_cells: int = FULL_CELLS, seed: int = SEED) -> Region:
         facilities=_facilities(rng, cells), boundary=box(X0, Y0, X0 + side, Y0 + side),
         layers=dict.fromkeys(names, layer), base_year=2023, calibration=_CALIBRATION,
         external_zones=external, seed=seed,
+        climate={**DEMO_CLIMATE, "source": "synthetic (regional scale test): copies of "
+                 "Bærum's climate targets, not a strategy"},
         need_share={k: v / residents for k, v in need.items()},
         places_per_facility={"school": 450.0, "kindergarten": 70.0},
     )
