@@ -346,7 +346,9 @@ def _function_access(
     info: dict = {
         "threshold_m": threshold,
         "n_facilities": len(fac),
-        "mean_distance_m": float((np.minimum(nearest, 1e7) * residents).sum() / total),
+        # none without facilities (reported as null, not as a distance)
+        "mean_distance_m": float((np.minimum(nearest, 1e7) * residents).sum() / total)
+        if len(fac) else float("nan"),
         "k": k,
         "mean_count_within": float((count * residents).sum() / total),
         "mean_gravity": float((gravity * residents).sum() / total),

@@ -22,6 +22,7 @@ from sim.model.demand import (
     INSIDE,
     Constants,
     DemandInputs,
+    Prepared,
     Totals,
     demand_from_travel_times,
     prepare,
@@ -34,6 +35,7 @@ from sim.region.model import Region
 #: Ranges of the sanity elasticities when the region gives none [E]: Balcombe et al.
 #: (2004) and TØI summaries — PT in-vehicle time −0.1 to −1.0 over studies, headway
 #: −0.1 to −0.7, car-km to running cost −0.05 to −0.5.
+ELASTICITY_RANGES_SOURCE = "published range (Balcombe et al. 2004, TØI summaries) [E]"
 ELASTICITY_RANGES: dict[str, tuple[float, float]] = {
     "pt_wrt_in_vehicle_time": (-1.0, -0.1),
     "pt_wrt_headway": (-0.7, -0.1),
@@ -99,13 +101,31 @@ class _Fit:
                          dict(self.group), self.per_log_km)
 
 
+def available_modes(prep: Prepared) -> list[str]:
+    """Choice modes that some trip can use (a finite utility somewhere): no public
+    transport in a region without lines."""
+    return [m for i, m in enumerate(CHOICE_MODES)
+            if any(np.isfinite(base[i]).any() for _, base, *_ in prep.purposes)]
+
+
+def targets_for_modes(targets: Targets, modes: list[str]) -> Targets:
+    """``targets`` without the modes nobody can use; the survey shares of the others
+    scaled to sum to one (their ratios kept), purpose targets of the others kept."""
+    if set(modes) >= set(targets.modes):
+        return targets
+    total = sum(targets.modes[m] for m in modes)
+    return replace(targets, modes={m: targets.modes[m] / total for m in modes},
+                   purposes={p: {m: v for m, v in w.items() if m in modes}
+                             for p, w in targets.purposes.items()})
+
+
 def _update_modes(fit: _Fit, t: Totals, targets: Targets, fixed: set[str]) -> None:
-    share = {m: t.modes[m] / t.total for m in CHOICE_MODES}
-    step = {m: math.log(targets.modes[m] / max(share[m], 1e-12)) for m in CHOICE_MODES}
+    share = {m: t.modes[m] / t.total for m in targets.modes}
+    step = {m: math.log(targets.modes[m] / max(share[m], 1e-12)) for m in targets.modes}
     for m in fit.asc:
-        if m not in fixed:
+        if m not in fixed and m in step:
             fit.asc[m] += step[m] - step["walk"]
-    fit.errors["modes"] = max(abs(share[m] - targets.modes[m]) for m in CHOICE_MODES)
+    fit.errors["modes"] = max(abs(share[m] - targets.modes[m]) for m in targets.modes)
 
 
 def _update_purposes(fit: _Fit, t: Totals, targets: Targets) -> None:
@@ -113,6 +133,8 @@ def _update_purposes(fit: _Fit, t: Totals, targets: Targets) -> None:
     for purpose, wanted in targets.purposes.items():
         got = t.by_purpose[purpose]
         total = sum(got.values())
+        if total <= 0:  # no trips of this purpose (nothing attracts them): nothing to fit
+            continue
         rest_target = 1.0 - sum(wanted.values())
         rest_model = 1.0 - sum(got[m] for m in wanted) / total
         ref = math.log(max(rest_target, 1e-9) / max(rest_model, 1e-12))
@@ -164,6 +186,8 @@ def calibrate_constants(
                group=dict.fromkeys(groups, 0.0),
                per_log_km=-1.0 if targets.short is not None else 0.0)
     prep = prepare(tt, inputs, p)
+    available = available_modes(prep)
+    targets = targets_for_modes(targets, available)
     iteration, error = 0, math.inf
     while iteration < max_iterations:
         t = totals(prep, fit.constants())
@@ -178,6 +202,7 @@ def calibrate_constants(
     final = totals(prep, constants)
     return constants, {
         "iterations": iteration, "converged": bool(error < tolerance),
+        "unavailable_modes": [m for m in CHOICE_MODES if m not in available],
         "max_abs_error": float(error), "errors": dict(fit.errors),
         "targets": {"modes": targets.modes, "purposes": targets.purposes,
                     "destinations": targets.groups, "share_under_5km": targets.short},
@@ -190,7 +215,7 @@ def _modelled(t: Totals, targets: Targets) -> dict[str, Any]:
     return {
         "modes": {m: t.modes[m] / t.total for m in CHOICE_MODES},
         "purposes": {p: {m: t.by_purpose[p][m] / sum(t.by_purpose[p].values()) for m in want}
-                     for p, want in targets.purposes.items()},
+                     for p, want in targets.purposes.items() if sum(t.by_purpose[p].values())},
         "destinations": {g: v / t.total for g, v in t.groups.items()},
         "share_under_5km": t.short / t.total,
     }
@@ -211,26 +236,31 @@ def elasticities(
         changed = replace(tt, pt_gen_min=tt.pt_gen_min + extra)
         return demand_from_travel_times(changed, inputs, p, c, 0).trips["pt"]
 
+    def arc(changed: float, reference: float) -> float:
+        # undefined (NaN, reported as null) without PT trips or car-km to change
+        return math.log(changed / reference) / f if changed > 0 and reference > 0 else math.nan
+
     dear = p.model_copy(update={"car_cost_nok_per_km": p.car_cost_nok_per_km * 1.1})
     car_vkm = demand_from_travel_times(tt, inputs, dear, c, 0).car_vkm
     return {
         "pt_wrt_in_vehicle_time":
-            math.log(pt_trips(0.1 * np.nan_to_num(tt.pt_ivt_min)) / base.trips["pt"]) / f,
-        "pt_wrt_headway": math.log(pt_trips(0.1 * p.wait_weight * np.nan_to_num(
-            tt.pt_wait_min)) / base.trips["pt"]) / f,
-        "car_km_wrt_running_cost": math.log(car_vkm / base.car_vkm) / f,
+            arc(pt_trips(0.1 * np.nan_to_num(tt.pt_ivt_min)), base.trips["pt"]),
+        "pt_wrt_headway": arc(pt_trips(0.1 * p.wait_weight * np.nan_to_num(tt.pt_wait_min)),
+                              base.trips["pt"]),
+        "car_km_wrt_running_cost": arc(car_vkm, base.car_vkm),
     }
 
 
 def elasticity_check(elasticities: dict[str, float], region: Region) -> dict[str, Any]:
     """Each elasticity with its expected range (the region's, else the literature's) and
     whether it lies inside."""
-    ranges = {**ELASTICITY_RANGES,
-              **{k: tuple(v) for k, v in region.calibration.get("elasticity_ranges",
-                                                                 {}).items()}}
+    own = {k: tuple(v) for k, v in region.calibration.get("elasticity_ranges", {}).items()}
+    ranges = {**ELASTICITY_RANGES, **own}
     out = {}
     for name, value in elasticities.items():
         lo, hi = ranges[name]
         out[name] = {"value": value, "range": [lo, hi],
-                     "inside": bool(lo <= value <= hi) if math.isfinite(value) else None}
+                     "inside": bool(lo <= value <= hi) if math.isfinite(value) else None,
+                     "source": "published range (region pack)" if name in own else
+                     ELASTICITY_RANGES_SOURCE}
     return out

@@ -61,8 +61,14 @@ def green_share_goal(reference: Demand, stages: list[Demand], climate: dict[str,
     Judged on the final stage (cycling share too, when a bike target is given); stages
     before the target year are reported but not judged.
     """
-    target, bike_target = climate["green_share_target"], climate.get("bike_share_target")
-    year0 = int(climate["target_year"])
+    bike_target = climate.get("bike_share_target")
+    target = climate.get("green_share_target")
+    source = str(climate.get("source", ""))
+    if target is None:  # no climate strategy of the region: the share must not fall
+        target = _green(reference)[0]
+        source = (f"no green-share target of this region: the reference year's "
+                  f"({reference.year}) share {target:.1%} must not fall")
+    year0 = int(climate.get("target_year") or stages[0].year)
     trajectory = []
     for stage in stages:
         green, bike = _green(stage)
@@ -74,7 +80,7 @@ def green_share_goal(reference: Demand, stages: list[Demand], climate: dict[str,
         value=final.green_share, target=target, passed=final.passed,
         margin=final.green_share - target, bike_share=final.bike_share, bike_target=bike_target,
         target_year=year0, year=final.year, reference_value=_green(reference)[0],
-        stages=trajectory, source=str(climate.get("source", "")),
+        stages=trajectory, source=source,
     )
 
 

@@ -274,7 +274,9 @@ def mode_matrices(tt: TravelTimes, inputs: DemandInputs, p: ModelParams, c: Cons
         for m, t in parts.items():
             by_mode[m] += t
         t = {m: float(v.sum()) for m, v in parts.items()}
-        by_purpose[flow.name] = {"trips": sum(t.values()), **_shares(t)[0]}
+        # no destination (e.g. work in a region without jobs data): trips only, no shares
+        by_purpose[flow.name] = {"trips": sum(t.values()),
+                                 **(_shares(t)[0] if sum(t.values()) > 0 else {})}
     return by_mode, by_purpose
 
 

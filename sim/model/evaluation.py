@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from sim.errors import InputError
 from sim.model.access import Access
 from sim.model.climate import climate_settings, co2_record, green_share_goal
 from sim.model.demand import Demand
@@ -136,6 +137,10 @@ def goals_from_results(
     climate = climate_settings(region.climate, {
         "green_share_target": cfg.green_share_target, "bike_share_target": cfg.bike_share_target,
         "target_year": cfg.green_target_year, "electric_share": cfg.electric_share})
+    if not climate.get("electric_share") or "fossil_co2_kg_per_km" not in climate:
+        raise InputError(f"region {region.name!r}: its pack has no [climate] table with "
+                         "electric_share and fossil_co2_kg_per_km (expected the fleet path "
+                         "and CO2 per fossil car-km; `region new` writes national estimates)")
     residents = region.cells.population.to_numpy(float) + growth.cells.new_residents.to_numpy()
     final = demand_stages[-1]
     basis = demand_basis(region, scenario.model, final, access_final, residents)

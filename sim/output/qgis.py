@@ -245,8 +245,11 @@ def qgis_project(summary: Summary, context: MapContext, extent: tuple[float, ...
     root = ET.Element("qgis", projectname=f"baerum-sim: {summary.scenario.name}",
                       version=QGIS_VERSION)
     ET.SubElement(root, "homePath", path="")
-    ET.SubElement(root, "title").text = (f"{summary.scenario.name} — "
-                                         f"{summary.scenario.final_year}")
+    title = f"{summary.scenario.name} — {summary.scenario.final_year}"
+    ET.SubElement(root, "title").text = title
+    meta = ET.SubElement(root, "projectMetadata")  # Project Properties > Metadata in QGIS
+    ET.SubElement(meta, "title").text = title
+    ET.SubElement(meta, "abstract").text = summary.data_note  # what the numbers rest on
     _spatialrefsys(ET.SubElement(root, "projectCrs"))
     tree = ET.SubElement(root, "layer-tree-group")
     groups: dict[str, ET.Element] = {}

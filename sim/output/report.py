@@ -235,7 +235,7 @@ def validation_report_table(summary: Summary) -> Table | None:
         rows.append([f"elasticity {name}", value, f"{check.range[0]:g} – {check.range[1]:g}",
                      label("estimated"), "nei (no)",
                      "–" if check.inside is None else "ja (yes)" if check.inside else "nei (no)",
-                     "published range (region pack)"])
+                     check.source or "published range (region pack)"])
         classes.append(["", "num", "num", "status-estimated", "",
                         "" if check.inside is None else "pass" if check.inside else "fail", ""])
     return Table(["Indikator (indicator)", "Modell (model)", "Observert (observed)", "Status",

@@ -160,6 +160,7 @@ class ElasticityCheck(_Part):
     value: float | None
     range: list[float]
     inside: bool | None
+    source: str = ""
 
 
 class YearPart(_Part):
@@ -275,6 +276,23 @@ def data_note(sim: Simulation) -> str:
             "are reached only through the synthetic gap-filling lattice.")
     if not sim.calibration.get("regional", True):
         note += f" {sim.calibration['note']}"
+    return note + _absent_note(sim)
+
+
+def _absent_note(sim: Simulation) -> str:
+    """What the region lacks, said: modes nobody can use (no public transport without
+    lines) and purposes whose trips have nowhere to go (work without jobs data)."""
+    note = ""
+    unavailable = sim.calibration.get("unavailable_modes", [])
+    if unavailable:
+        names = ", ".join("public transport" if m == "pt" else m for m in unavailable)
+        note += (f" No {names} in this region: not available in the mode choice; the survey "
+                 "shares of the other modes are scaled to sum to one.")
+    demand = sim.final.demand
+    empty = [p for p, v in demand.by_purpose.items() if v.get("trips", 0.0) <= 0]
+    if empty:
+        note += (f" No {', '.join(empty)} trips in {demand.year}: nothing in this region "
+                 "attracts them (e.g. no jobs data), so they are left out.")
     return note
 
 

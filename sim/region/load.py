@@ -42,7 +42,10 @@ def input_dirs(pack: RegionPack) -> list[Path]:
 
 
 def _resolve(pack: RegionPack, source: Path | None) -> tuple[list[Path], dict[str, list[Path]]]:
-    dirs = [Path(source)] if source is not None else input_dirs(pack)
+    dirs = input_dirs(pack)
+    if source is not None:  # --from replaces $BAERUM_SIM_DATA, not the pack's own inputs
+        own = pack.directory / "inputs"
+        dirs = ([own] if own.is_dir() else []) + [Path(source)]
     name = pack.region.name
     if not dirs:
         raise InputError(f"no input directory for region {name!r} (expected "

@@ -101,7 +101,9 @@ def osm_extent(path: Path) -> BaseGeometry:
 
 
 def _population_files(sources: list[Path], area: BaseGeometry) -> list[Path]:
-    """Vector layers with a population column whose extent meets ``area`` (WGS84)."""
+    """Vector layers with a population column and a populated cell centred in ``area``
+    (WGS84). A grid whose extent merely overlaps the area (a neighbouring county's grid
+    around it) is not one: import reads only cells centred inside the boundary."""
     found = []
     for path in _files(sources, (".gpkg", ".geojson", ".zip", ".shp")):
         try:
@@ -111,10 +113,24 @@ def _population_files(sources: list[Path], area: BaseGeometry) -> list[Path]:
         fields = {str(f).lower() for f in info["fields"]}
         if not fields & set(POPULATION_COLUMNS) or info["crs"] is None:
             continue
-        extent = gpd.GeoSeries([shapely.box(*info["total_bounds"])], crs=info["crs"])
-        if extent.to_crs("EPSG:4326").iloc[0].intersects(area):
+        local = gpd.GeoSeries([area], crs="EPSG:4326").to_crs(info["crs"]).iloc[0]
+        if local.intersects(shapely.box(*info["total_bounds"])) and _populated_inside(
+                path, local):
             found.append(path)
     return found
+
+
+def _populated_inside(path: Path, area: BaseGeometry) -> bool:
+    """Whether a cell of population layer ``path`` with persons > 0 is centred in ``area``
+    (``area`` in the layer's CRS)."""
+    gdf = gpd.read_file(path, engine="pyogrio", bbox=area.bounds)
+    column = next((c for c in gdf.columns if str(c).lower() in POPULATION_COLUMNS), None)
+    if column is None or gdf.empty:
+        return False
+    centres = gdf.geometry.centroid
+    populated = pd.to_numeric(gdf[column], errors="coerce").fillna(0).to_numpy() > 0
+    return bool((populated & shapely.contains_xy(area, centres.x.to_numpy(),
+                                                  centres.y.to_numpy())).any())
 
 
 def _gtfs_files(sources: list[Path], area: BaseGeometry) -> list[Path]:
@@ -201,6 +217,13 @@ def _year(paths: list[Path]) -> int | None:
     return max(years) if years else None
 
 
+def _group(paths: list[Path]) -> str | list[str]:
+    """One ``[inputs]`` alternative: a file, or a group of files read together (a bare
+    list of names would be alternatives, of which import reads only the first found)."""
+    names = [p.name for p in paths]
+    return names if len(names) > 1 else names[0]
+
+
 def pack_data(name: str, found: Found, norway: bool) -> dict[str, Any]:
     """The pack of a new region as nested dicts (see the module docstring)."""
     template = tomllib.loads(NORWAY_TEMPLATE.read_text(encoding="utf-8")) if norway else {}
@@ -211,14 +234,15 @@ def pack_data(name: str, found: Found, norway: bool) -> dict[str, Any]:
                             "cell_size_m": template.get("region", {}).get("cell_size_m", 250.0)}
     if norway:
         info["crs"] = template["region"]["crs"]
-        estimated += ["crs", "calibration", "walk_thresholds_m", "fetch", "osm_tags"]
+        estimated += ["crs", "calibration", "climate", "walk_thresholds_m", "fetch",
+                      "osm_tags"]
     info["estimated"] = estimated
     streets = [p.name for p in found.streets]
     data: dict[str, Any] = {
         "region": info,
         "inputs": {"boundary": ["boundary.geojson"],
-                   "population": [p.name for p in found.population],
-                   "streets": [streets if len(streets) > 1 else streets[0]],
+                   "population": [_group(found.population)],
+                   "streets": [_group(found.streets)],
                    "gtfs": [p.name for p in found.gtfs[:1]],
                    "optional": ["gtfs"]},
         "layers": {
@@ -236,6 +260,7 @@ def pack_data(name: str, found: Found, norway: bool) -> dict[str, Any]:
         fetch["boundary_query"] = fetch["boundary_query"].format(
             name=found.title.split(" kommune")[0])
         data.update(fetch=fetch, calibration=template["calibration"],
+                    climate=template["climate"],
                     walk_thresholds_m=template["walk_thresholds_m"],
                     osm_tags=template["osm_tags"])
     return data

@@ -237,15 +237,16 @@ class Climate(_Model):
     """Climate targets of trips and the fleet path of transport CO2, each with its source.
 
     ``green_share_target``: share of trips by walking, cycling and PT from
-    ``target_year`` on; ``bike_share_target`` the cycling part. ``electric_share`` is
+    ``target_year`` on (none: the region has no such target, and the reference year's
+    share must not fall); ``bike_share_target`` the cycling part. ``electric_share`` is
     the share of residents' car-km driven electrically by year (interpolated
     linearly, flat outside); ``fossil_co2_kg_per_km`` the CO2 of a fossil car-km.
     """
 
     source: str
-    green_share_target: float = Field(ge=0, le=1)
+    green_share_target: float | None = Field(default=None, ge=0, le=1)
     bike_share_target: float | None = Field(default=None, ge=0, le=1)
-    target_year: int
+    target_year: int | None = None
     electric_share: dict[int, float] = Field(min_length=1)
     electric_share_status: Status = "estimated"
     electric_share_source: str = ""
