@@ -5,6 +5,7 @@ Every chart made from synthetic or proxy data says so in its title.
 
 from __future__ import annotations
 
+import textwrap
 from pathlib import Path
 
 import matplotlib.pyplot as plt
@@ -15,6 +16,10 @@ from sim.output.style import FAIL_COLOUR, GOAL_LABELS, PASS_COLOUR, save, synthe
 from sim.output.sweep_section import GoalEnsemble, SweepSummary, format_goal_value
 from sim.vocab import GOALS
 
+
+def _wrapped(title: str, width: int = 38) -> str:
+    """A goal's long bilingual label over lines, so that neighbouring panels do not overlap."""
+    return "\n".join(textwrap.wrap(title, width))
 
 def tornado_png(summary: SweepSummary, path: Path) -> Path:
     """One panel per goal: Spearman ρ of each input with the goal's value, strongest on top.
@@ -35,7 +40,8 @@ def tornado_png(summary: SweepSummary, path: Path) -> Path:
         ax.axvline(0, color="#444", lw=0.8)
         ax.set_xlim(-1, 1)
         ax.set_xlabel("Spearman ρ with the goal's value")
-        ax.set_title(f"{GOAL_LABELS[goal]}\nP(holds) = {ens.probability:.0%}", fontsize=10)
+        ax.set_title(f"{_wrapped(GOAL_LABELS[goal])}\nP(holds) = {ens.probability:.0%}",
+                     fontsize=10)
         ax.tick_params(axis="y", labelsize=8)
     fig.suptitle(f"Sweep {summary.name}: what drives each goal ({summary.members} members)"
                  + synthetic_tag(summary.data_status), fontsize=11)
@@ -69,7 +75,8 @@ def goal_values_png(summary: SweepSummary, table: pd.DataFrame, path: Path) -> P
             ax.axvline(target, color="#222", ls="--", lw=1, label="target")
         ens = summary.goals[goal]
         q = ens.value_quantiles
-        ax.set_title(f"{GOAL_LABELS[goal]}\nmedian {format_goal_value(goal, q.get('p50'))}, "
+        median = format_goal_value(goal, q.get("p50"))
+        ax.set_title(f"{_wrapped(GOAL_LABELS[goal])}\nmedian {median}, "
                      f"P(holds) = {ens.probability:.0%}", fontsize=10)
         ax.set_ylabel("members")
         ax.legend(fontsize=8)
