@@ -63,7 +63,7 @@ def _exit(args: list[str], capsys: pytest.CaptureFixture[str]) -> int:
     return code
 
 
-@settings(max_examples=25, deadline=None,
+@settings(max_examples=12, deadline=None,
           suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow])
 @given(text=mutated())
 def test_validate_then_run(text: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
