@@ -8,6 +8,7 @@
 
 from sim.graph.components import component_labels, largest_component
 from sim.graph.csr import Graph
+from sim.graph.minplus import min_plus_via
 from sim.graph.nearest import nearest_points
 from sim.graph.paths import (
     AUTO_PREPARE_MIN_ORIGINS,
@@ -28,6 +29,7 @@ __all__ = [
     "largest_component",
     "many_to_many",
     "many_to_many_sums",
+    "min_plus_via",
     "multi_source",
     "nearest_points",
     "one_to_all",

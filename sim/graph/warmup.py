@@ -16,6 +16,7 @@ from typing import Any
 import numpy as np
 
 from sim.graph.csr import Graph
+from sim.graph.minplus import min_plus_via
 from sim.graph.paths import k_nearest, many_to_many, many_to_many_sums, multi_source, one_to_all
 
 
@@ -34,6 +35,7 @@ def _calls(g: Graph) -> list[tuple[str, Callable[[], Any]]]:
         ("one_to_all (PHAST, one origin)", lambda: one_to_all(g, o[:1], method="phast")),
         ("one_to_all (PHAST, origin blocks)", lambda: one_to_all(g, o, method="phast")),
         ("multi_source (PHAST)", lambda: multi_source(g, o, method="phast")),
+        ("min_plus_via", lambda: min_plus_via(np.ones((2, 3)), np.ones((3, 4)), np.ones((4, 5)))),
     ]
 
 

@@ -10,10 +10,11 @@ frequencies. Boardings at a change of line are counted per stop (transfers).
 from __future__ import annotations
 
 import numpy as np
+from scipy import sparse
 
-from sim.graph import many_to_many_sums
+from sim.graph import min_plus_via
 from sim.model.network import Network, arcs_of, nearest_nodes
-from sim.model.transit import pt_destination
+from sim.model.pt_legs import TransitCore, TransitLegs, transit_core, transit_legs
 from sim.model.zones import Zones
 from sim.vocab import Period
 
@@ -53,6 +54,20 @@ def _arc_values(network: Network, period: Period, hubs: list[str]) -> np.ndarray
     return values
 
 
+def _flows(core: TransitCore, legs: TransitLegs, trips: np.ndarray,
+           values: np.ndarray) -> np.ndarray:
+    """Per destination, ``values`` (per arc of the whole graph) summed along the paths
+    of ``trips`` ``[zones, destinations]`` from every zone: ``[destinations, k]``."""
+    ride_s, ride = core.sums(core.full_values(values))
+    dist, first, last = min_plus_via(legs.access, ride_s, legs.egress)
+    served = np.isfinite(dist) & (trips != 0)
+    o, d = np.nonzero(served)
+    pair = first[o, d].astype(np.int64) * core.n_portals + last[o, d]
+    by_pair = sparse.csr_matrix((trips[o, d], (d, pair)),
+                                shape=(dist.shape[1], ride_s.size))
+    return np.asarray(by_pair @ np.nan_to_num(ride.reshape(ride_s.size, -1)))
+
+
 def line_loads(
     network: Network, zones: Zones, pt_trips: np.ndarray, peak_share: float,
 ) -> tuple[dict[str, dict[str, float]], dict[str, float]]:
@@ -67,7 +82,7 @@ def line_loads(
     if n_lines == 0:
         return {}, {}
     node, _ = nearest_nodes(network, zones.x, zones.y, "walk")
-    dest = pt_destination(np.r_[node, network.external.node.to_numpy()], network.n_nodes)
+    legs = transit_legs(network, node)
     trips = np.where(np.isfinite(pt_trips), pt_trips, 0.0)
     ext = network.external
     groups = np.r_[np.full(zones.n, ""),
@@ -78,9 +93,8 @@ def line_loads(
     by_group = {g: np.zeros(n_lines) for g in names}
     weights: dict[Period, float] = {"peak": peak_share, "offpeak": 1.0 - peak_share}
     for period, weight in weights.items():
-        graph = network.pt_by_period[period]
-        _, sums = many_to_many_sums(graph, node, dest, _arc_values(network, period, hubs))
-        flows = np.nan_to_num(np.einsum("od,odk->dk", weight * trips, np.nan_to_num(sums)))
+        flows = _flows(transit_core(network, period, legs), legs, weight * trips,
+                       _arc_values(network, period, hubs))
         total += flows.sum(axis=0)
         for g in names:
             by_group[g] += flows[groups == g, :n_lines].sum(axis=0)

@@ -10,7 +10,8 @@ streets or an external zone, else the run stops with an :class:`InputError`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -55,7 +56,8 @@ class Network:
     those. ``synthetic_node`` marks nodes that
     no real street touches (gap-filling lattice, external zones). ``stops`` are the
     stops served in the year, ``links`` how they reach external zones, ``common`` the
-    stop pairs served by several lines.
+    stop pairs served by several lines. ``memo`` keeps what is derived from the graphs
+    and asked for more than once (:func:`sim.model.pt_legs.transit_legs`).
     """
 
     year: int
@@ -74,6 +76,7 @@ class Network:
     external: pd.DataFrame
     links: pd.DataFrame
     common: tuple[CommonLine, ...]
+    memo: dict[Any, Any] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_nodes(self) -> int:

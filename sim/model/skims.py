@@ -15,9 +15,9 @@ from dataclasses import dataclass, fields
 
 import numpy as np
 
-from sim.graph import AUTO_PREPARE_MIN_ORIGINS, Graph, many_to_many, many_to_many_sums
+from sim.graph import AUTO_PREPARE_MIN_ORIGINS, Graph, many_to_many, min_plus_via
 from sim.model.network import PT_PARTS, Network, arcs_of, nearest_nodes
-from sim.model.transit import pt_destination
+from sim.model.pt_legs import transit_core, transit_legs
 from sim.params import ModelParams
 from sim.vocab import Period
 
@@ -111,24 +111,28 @@ def _with_snap(matrix: np.ndarray, snap: np.ndarray, n_ext: int) -> np.ndarray:
 def _pt_matrices(
     network: Network, x: np.ndarray, y: np.ndarray, params: ModelParams, period: Period
 ) -> dict[str, np.ndarray]:
-    """Public transport generalised time (s) and its unweighted parts per zone pair,
-    computed in blocks of origin zones (:func:`rows_by_block`)."""
-    ext_nodes = network.external.node.to_numpy()
+    """Public transport generalised time (s) and its unweighted parts per zone pair:
+    walking legs and the period's core (:mod:`sim.model.pt_legs`) joined in blocks of
+    origin zones (:func:`rows_by_block`)."""
     node, wsnap = nearest_nodes(network, x, y, "walk")
-    graph = network.pt_by_period[period]
-    dests = pt_destination(np.r_[node, ext_nodes], network.n_nodes)
-    dest_snap = np.r_[wsnap, np.zeros(ext_nodes.size)]
-    arcs = arcs_of(graph)[list(PT_PARTS)]
+    legs = transit_legs(network, node)
+    core = transit_core(network, period, legs)
+    ride_s, ride = core.sums(arcs_of(core.graph)[list(PT_PARTS)])
+    dest_snap = np.r_[wsnap, np.zeros(len(network.external))]
+    dest = np.arange(dest_snap.size)[None, :]
 
     def block(rows: slice) -> dict[str, np.ndarray]:
-        pt_s, parts = many_to_many_sums(graph, node[rows], dests, arcs)
+        access = legs.access[rows]
+        pt_s, first, last = min_plus_via(access, ride_s, legs.egress)
         snap_s = (wsnap[rows, None] + dest_snap[None, :]) / params.walk_speed_mps
         pt_s = pt_s + snap_s * params.walk_weight
         own = np.arange(rows.start, rows.stop)
         pt_s[own - rows.start, own] = np.inf  # no public transport inside a zone
         served = np.isfinite(pt_s)
-        out = {name: np.where(served, parts[name], np.nan) for name in PT_PARTS}
-        out["walk_s"] = out["walk_s"] + snap_s
+        i, j = np.where(served, first, 0), np.where(served, last, 0)
+        out = {name: np.where(served, ride[name][i, j], np.nan) for name in PT_PARTS}
+        walked = (np.take_along_axis(access, i, axis=1) + legs.egress[j, dest]) / legs.walk_weight
+        out["walk_s"] = out["walk_s"] + walked + snap_s
         out["gen_s"] = pt_s
         return out
 
