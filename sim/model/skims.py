@@ -185,7 +185,8 @@ def skims_from_network(
     n_ext = len(ext)
     floor_m = params.zone_size_m * params.intrazonal_share  # intrazonal trip length
     walk_m, snap = _street_matrix(network, network.walk, "walk", x, y)
-    bike_m, bsnap = _street_matrix(network, network.bike, "bike", x, y)
+    bike_m, bsnap = (walk_m, snap) if network.bike is network.walk else _street_matrix(
+        network, network.bike, "bike", x, y)
     free_s, csnap = _street_matrix(network, network.car_time, "car", x, y)
     car_m, _ = _street_matrix(network, network.car_length, "car", x, y)
     car_m = np.maximum(car_m, floor_m)
