@@ -4,7 +4,8 @@ Usage: ``python benchmarks/scale_report.py .benchmarks/heavy.json [--json OUT.js
 
 Prints, per synthetic region size: populated cells, street nodes, stops, wall time and
 peak memory of the full run, and the growth exponents ``b`` of ``time ~ cells^b`` and
-``memory ~ cells^b`` (least squares on the logarithms of all sizes measured).
+``memory ~ cells^b`` (least squares on the logarithms of all sizes measured), and the
+time exponent between each two neighbouring sizes (where fixed costs weigh less).
 """
 
 from __future__ import annotations
@@ -46,6 +47,13 @@ def main(argv: list[str] | None = None) -> int:
         out["memory_exponent"] = exponent(cells, [r["peak_rss_gb"] for r in rows])
         print(f"growth exponent: time ~ cells^{out['time_exponent']:.2f}, "
               f"peak memory ~ cells^{out['memory_exponent']:.2f} ({len(rows)} sizes)")
+        # between neighbouring sizes: fixed costs weigh less as the region grows
+        out["time_exponent_steps"] = [
+            exponent(cells[i:i + 2], [r["seconds"] for r in rows[i:i + 2]])
+            for i in range(len(rows) - 1)]
+        print("time exponent between neighbouring sizes: " + ", ".join(
+            f"{a:,}→{b:,}: {e:.2f}" for a, b, e in zip(cells[:-1], cells[1:],
+                                                     out["time_exponent_steps"], strict=True)))
     if args.json:
         args.json.write_text(json.dumps(out, indent=2) + "\n")
     return 0
