@@ -1,6 +1,6 @@
 """Heavy benchmarks (``BENCH_HEAVY=1``): sweep throughput on 1 vs 2 Dask workers, and full
 runs of the synthetic regional test region at four sizes. Not part of CI (they take
-~30 min on 2 cores); their figures go to benchmarks/README.md.
+~20 min on 2 cores); their figures go to benchmarks/README.md.
 
 Run::
 

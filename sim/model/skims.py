@@ -129,6 +129,8 @@ def _pt_matrices(
         own = np.arange(rows.start, rows.stop)
         pt_s[own - rows.start, own] = np.inf  # no public transport inside a zone
         served = np.isfinite(pt_s)
+        if not served.any():  # e.g. a region without public transport
+            return {**{name: np.full(pt_s.shape, np.nan) for name in PT_PARTS}, "gen_s": pt_s}
         i, j = np.where(served, first, 0), np.where(served, last, 0)
         out = {name: np.where(served, ride[name][i, j], np.nan) for name in PT_PARTS}
         walked = (np.take_along_axis(access, i, axis=1) + legs.egress[j, dest]) / legs.walk_weight
