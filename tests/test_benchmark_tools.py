@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import importlib.util
 import json
+import re
 import sys
 from pathlib import Path
 
@@ -64,6 +65,32 @@ def test_gate_uses_cpu_time_of_single_threaded_rows(tmp_path: Path, capsys) -> N
     slower = _result(tmp_path, "c.json", ours_cpu=1.6)
     assert ratios.main([str(slower), "--baseline", str(baseline)]) == 1
     assert "REGRESSION" in capsys.readouterr().out
+
+
+def test_a_baseline_row_missing_from_the_run_fails(tmp_path: Path, capsys) -> None:
+    """A check that compares nothing must not pass: rows of the baseline that the run
+    lacks (renamed, dropped or skipped benchmarks) fail it."""
+    baseline = tmp_path / "baseline.json"
+    baseline.write_text(json.dumps({"short": {"one_to_all[g] (ours_dijkstra_1t)": 2.0,
+                                              "one_to_all[h] (ours_dijkstra_1t)": 2.0}}))
+    run = _result(tmp_path, "a.json", ours_cpu=1.0)
+    assert ratios.main([str(run), "--baseline", str(baseline)]) == 1
+    assert "MISSING: baseline row 'one_to_all[h] (ours_dijkstra_1t)'" in capsys.readouterr().out
+
+
+def test_committed_short_baseline_matches_the_gated_rows() -> None:
+    """Every row of the committed short baseline is a gated benchmark of this repository
+    (named as ratios.py names it), so the CI check compares them all."""
+    saved = json.loads((BENCH / "baseline.json").read_text())
+    assert saved["short"], "no short-mode baseline: the CI check would compare nothing"
+    source = (BENCH / "test_bench_paths.py").read_text()
+    for row in saved["short"]:
+        group, _, variant = row.partition(" (")
+        name = re.sub(r"_\d.*$", "", group.split("[")[0])  # matrix_200x200 -> matrix
+        assert f'"{name}' in source, row
+        assert not variant or f'"{variant.rstrip(")")}"' in source, row
+        # gated: a single-threaded variant of ours, or multi-origin against one-origin PHAST
+        assert variant.endswith("_1t)") or name == "phast_blocks", row
 
 
 def test_history_records_and_trend_flags_drops(tmp_path: Path, monkeypatch, capsys) -> None:
