@@ -167,12 +167,13 @@ def network_from_region(region: Region, scenario: Scenario, year: int) -> Networ
     node_x = np.r_[s.node_x, ext.x.to_numpy(float)] if len(ext) else s.node_x.copy()
     node_y = np.r_[s.node_y, ext.y.to_numpy(float)] if len(ext) else s.node_y.copy()
     ext_nodes = np.arange(n_street, n)
-    layers = {"walk": _street_layer(s.u[s.walk], s.v[s.walk], s.length_m[s.walk],
-                                    s.length_m[s.walk], node_x, node_y, ext_nodes, params, None)}
+    def street(mask: np.ndarray) -> _Layer:
+        return _street_layer(s.u[mask], s.v[mask], s.length_m[mask], s.length_m[mask],
+                             node_x, node_y, ext_nodes, params, None)
+
+    layers = {"walk": street(s.walk)}
     # the same streets give the same graph (one object: its matrices are computed once)
-    layers["bike"] = layers["walk"] if np.array_equal(s.walk, s.bike) else _street_layer(
-        s.u[s.bike], s.v[s.bike], s.length_m[s.bike], s.length_m[s.bike], node_x, node_y,
-        ext_nodes, params, None)
+    layers["bike"] = layers["walk"] if np.array_equal(s.walk, s.bike) else street(s.bike)
     tail, head, edge = s.car_arcs()
     car_s = s.length_m[edge] / (s.car_speed_kmh[edge] / 3.6)
     car = layers["car"] = _street_layer(tail, head, car_s, s.length_m[edge], node_x, node_y,

@@ -17,7 +17,7 @@ Walking legs are the same in both periods and are kept with the network
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 
@@ -50,6 +50,7 @@ class TransitLegs:
     between: np.ndarray
     egress: np.ndarray
     walk_weight: float
+    cores: dict[Period, TransitCore] = field(default_factory=dict, compare=False, repr=False)
 
     @property
     def n_stops(self) -> int:
@@ -146,7 +147,14 @@ def transit_legs(network: Network, zone_node: np.ndarray) -> TransitLegs:
 
 def transit_core(network: Network, period: Period, legs: TransitLegs) -> TransitCore:
     """The core of ``period``'s graph: its boarding, riding, alighting, common-line and
-    onward arcs, and a walking arc between every two portals (``legs.between``)."""
+    onward arcs, and a walking arc between every two portals (``legs.between``); kept
+    with the legs (the matrices and the line loads use the same one)."""
+    if period not in legs.cores:
+        legs.cores[period] = _core(network, period, legs)
+    return legs.cores[period]
+
+
+def _core(network: Network, period: Period, legs: TransitLegs) -> TransitCore:
     graph = network.pt_by_period[period]
     n, n_stops, n_ext = _layout(network)
     n_portals = n_stops + n_ext
