@@ -10,19 +10,19 @@ Prints one row per benchmark group and variant of ours with ``anchor median / ou
 median`` for each anchor (networkx medians are multiplied by their
 ``extra_info["scale"]``).
 
-Only *gated* rows fail the check: a benchmark of ours marks itself gated with
-``extra_info["gate"] = ANCHOR`` (a single-threaded run of ours against a
-single-threaded anchor, e.g. ``one_to_all[oslo] (ours_dijkstra_1t)`` vs scipy, or
-multi-origin PHAST vs one-origin PHAST), and its ratio is taken on CPU time
-(``extra_info["cpu_s"]``: CPU time of the calling thread, the median per call). Such
-ratios hardly move when other processes load the machine, unlike the wall-clock ratios
-of the parallel kernels, which are printed as information only. The script exits with
-status 1 when a gated ratio is more than ``tolerance`` (default 30 %) below its baseline
-for the run's mode (``short`` or ``full``, from ``extra_info["mode"]``), or when a row
-of that baseline is not a gated row of the run (a renamed or dropped benchmark updates
-the baseline; without the shared data the Oslo rows are missing and the check fails).
-``--update-baseline`` writes the measured gated ratios, with the machine they came from,
-into the baseline file instead.
+Only *gated* rows fail the check. They come from ``test_gate`` in
+``test_bench_paths.py`` (``extra_info["gate_ratios"]``): single-threaded ours against
+single-threaded scipy (e.g. ``one_to_all[oslo] (ours_dijkstra_1t)``), and multi-origin
+against one-origin PHAST, timed on CPU time and *interleaved* (each round runs the
+anchor and the variants back to back, so they see the same speed of a shared core); the
+gated ratio is the median over rounds. Such ratios hardly move when other processes
+load the machine, unlike the wall-clock ratios of the parallel kernels, which are
+printed as information only. The script exits with status 1 when a gated ratio is more
+than ``tolerance`` (default 30 %) below its baseline for the run's mode (``short`` or
+``full``, from ``extra_info["mode"]``), or when a row of that baseline is not a gated
+row of the run (a renamed or dropped benchmark updates the baseline; without the shared
+data the Oslo rows are missing and the check fails). ``--update-baseline`` writes the
+measured gated ratios, with the machine they came from, into the baseline file instead.
 
 With several result files (same mode) the table shows the first; the check uses
 the best ratio per row across the files (a regression must show in every run) and
@@ -90,13 +90,12 @@ def load_ratios(
     (wall-clock medians); a row is a benchmark group, or ``group (variant)`` for further
     variants of ours such as ``ours_dijkstra_1t``; anchors are the implementations whose
     name does not start with ``ours``. ``gates`` maps each gated row to its anchor; a
-    gated row also has ``"_gate_cpu"``: the anchor's median CPU time over ours (both
-    single-threaded, so CPU time is the work done, whatever else runs on the machine).
+    gated row also has ``"_gate_cpu"``: the median over the gate's interleaved rounds of
+    the anchor's CPU time over ours.
     """
     data = json.loads(result.read_text())
     medians: dict[str, dict[str, float]] = defaultdict(dict)
-    cpu: dict[str, dict[str, float]] = defaultdict(dict)
-    gate_of: dict[tuple[str, str], str] = {}
+    gate_runs: dict[str, tuple[str, float]] = {}
     modes = set()
     for bench in data["benchmarks"]:
         info: dict[str, Any] = bench.get("extra_info", {})
@@ -104,16 +103,17 @@ def load_ratios(
         if impl is None:
             continue
         modes.add(info.get("mode", "full"))
+        if impl == "gate":
+            group = bench["group"].removeprefix("gate:")
+            for variant, values in info["gate_ratios"].items():
+                row = group if variant == "ours" else f"{group} ({variant})"
+                gate_runs[row] = (info["gate_anchor"], statistics.median(values))
+            continue
         scale = float(info.get("scale", 1.0))
         medians[bench["group"]][impl] = bench["stats"]["median"] * scale
-        if info.get("cpu_s"):
-            cpu[bench["group"]][impl] = statistics.median(info["cpu_s"]) * scale
-        if info.get("gate"):
-            gate_of[(bench["group"], impl)] = info["gate"]
     if len(modes) > 1:
         raise SystemExit(f"result mixes benchmark modes {sorted(modes)}")
     ratios: dict[str, dict[str, float]] = {}
-    gates: dict[str, str] = {}
     for group, impls in sorted(medians.items()):
         anchors = {k: v for k, v in sorted(impls.items()) if not k.startswith("ours")}
         for variant in sorted(k for k in impls if k.startswith("ours")):
@@ -121,10 +121,10 @@ def load_ratios(
             ours = impls[variant]
             ratios[row] = {k: v / ours for k, v in anchors.items()}
             ratios[row]["_ours_s"] = ours
-            anchor = gate_of.get((group, variant))
-            if anchor and anchor in cpu[group] and variant in cpu[group]:
-                gates[row] = anchor
-                ratios[row]["_gate_cpu"] = cpu[group][anchor] / cpu[group][variant]
+    gates: dict[str, str] = {}
+    for row, (anchor, value) in sorted(gate_runs.items()):
+        gates[row] = anchor
+        ratios.setdefault(row, {})["_gate_cpu"] = value
     return (modes.pop() if modes else "full"), ratios, gates
 
 
@@ -133,13 +133,14 @@ def print_table(mode: str, ratios: dict[str, dict[str, float]], gates: dict[str,
     anchors = sorted({a for r in ratios.values() for a in r if not a.startswith("_")})
     print(f"mode: {mode}; cores: {os.cpu_count()}; ratio = anchor median / ours median "
           "(wall clock); gate = CPU-time ratio of a gated row (single-threaded ours against "
-          "its single-threaded anchor)")
+          "its single-threaded anchor, interleaved rounds, median)")
     print("| group | ours median (s) | " + " | ".join(anchors) + " | gate (CPU) |")
     print("|---|---:|" + "---:|" * (len(anchors) + 1))
     for row, r in ratios.items():
         cells = [f"{r[a]:.2f}x" if a in r else "-" for a in anchors]
         gate = f"{r['_gate_cpu']:.2f}x vs {gates[row]}" if row in gates else "-"
-        print(f"| {row} | {r['_ours_s']:.4f} | " + " | ".join(cells) + f" | {gate} |")
+        ours = f"{r['_ours_s']:.4f}" if "_ours_s" in r else "-"
+        print(f"| {row} | {ours} | " + " | ".join(cells) + f" | {gate} |")
 
 
 def check(

@@ -151,9 +151,7 @@ def anchors(bench_graph: tuple[str, Graph], bench_params: Any) -> Anchors:
 
 
 #: Variants of ours: name -> (method, threads). ``None`` threads: all Numba threads. The
-#: single-thread variants are compared with single-threaded scipy by CPU time: that ratio
-#: hardly moves when other processes load the machine (wall times do: a loaded machine
-#: gives each process a fraction of a core), so the CI check gates on it (``gate``).
+#: single-thread variants are what the CI check gates on (:func:`test_gate`).
 OURS_VARIANTS: dict[str, tuple[str, int | None]] = {
     "ours": ("auto", None),
     "ours_dijkstra": ("dijkstra", None),
@@ -161,7 +159,6 @@ OURS_VARIANTS: dict[str, tuple[str, int | None]] = {
     "ours_dijkstra_1t": ("dijkstra", 1),
 }
 OURS = list(OURS_VARIANTS)
-GATE_ANCHOR = "scipy"
 
 
 def one_thread(fn: Callable[[], Any], threads: int | None) -> Callable[[], Any]:
@@ -180,21 +177,6 @@ def one_thread(fn: Callable[[], Any], threads: int | None) -> Callable[[], Any]:
     return job
 
 
-def with_cpu_times(fn: Callable[[], Any], cpu: list[float]) -> Callable[[], Any]:
-    """``fn`` appending the CPU time of the calling thread during each call to ``cpu``
-    (the thread that runs single-threaded code; idle Numba workers spinning after a
-    parallel call would count in the process's CPU time)."""
-
-    def job() -> Any:
-        c0 = time.thread_time()
-        try:
-            return fn()
-        finally:
-            cpu.append(time.thread_time() - c0)
-
-    return job
-
-
 def _run(
     benchmark: Any,
     a: Anchors,
@@ -204,16 +186,12 @@ def _run(
     rounds: int,
     scale: float = 1.0,
     threads: int | None = None,
-    gate: str | None = None,
 ) -> Any:
-    """Time ``fn`` (wall clock, pytest-benchmark) and record its CPU times in
-    ``extra_info["cpu_s"]``. Variants of ours in :data:`OURS_VARIANTS` set their thread
-    count and, single-threaded, gate on scipy's CPU time (``extra_info["gate"]``)."""
+    """Time ``fn`` (wall clock, pytest-benchmark); variants of ours in
+    :data:`OURS_VARIANTS` run with their thread count."""
     benchmark.group = f"{case}[{a.name}]"
-    if impl in OURS_VARIANTS and threads is None and gate is None:
+    if impl in OURS_VARIANTS and threads is None:
         threads = OURS_VARIANTS[impl][1]
-        gate = GATE_ANCHOR if threads == 1 else None
-    cpu: list[float] = []
     benchmark.extra_info.update(
         {
             "impl": impl,
@@ -224,17 +202,10 @@ def _run(
             "n_nodes": a.graph.n_nodes,
             "n_arcs": a.graph.n_arcs,
             "threads": threads or numba.get_num_threads(),
-            "cpu_s": cpu,
         }
     )
-    if gate:
-        benchmark.extra_info["gate"] = gate
-    return benchmark.pedantic(one_thread(with_cpu_times(fn, cpu), threads), rounds=rounds,
-                              iterations=1, warmup_rounds=0)
-
-
-def _method(impl: str) -> Any:
-    return OURS_VARIANTS[impl][0]
+    return benchmark.pedantic(one_thread(fn, threads), rounds=rounds, iterations=1,
+                              warmup_rounds=0)
 
 
 def _scipy_rounds(a: Anchors) -> int:
@@ -243,6 +214,67 @@ def _scipy_rounds(a: Anchors) -> int:
 
 def _slow_rounds(a: Anchors) -> int:
     return 1 if a.params.mode == "full" else 2
+
+
+# ------------------------------------------------------------ the timed jobs
+
+#: The four path cases ours and scipy both run (``cutoff``: one-to-all within
+#: ``params.cutoff``; ``nearest``: every node's distance to its nearest source).
+CASES = ("one_to_all", "cutoff", "nearest", "matrix")
+
+
+def case_name(a: Anchors, case: str) -> str:
+    """The benchmark group's case name, e.g. ``one_to_all_2km`` or ``matrix_200x200``."""
+    if case == "cutoff":
+        return f"one_to_all_{a.params.cutoff / 1000:g}km"
+    if case == "nearest":
+        return f"nearest_{len(a.sources)}"
+    if case == "matrix":
+        return f"matrix_{len(a.matrix_o)}x{len(a.matrix_d)}"
+    return case
+
+
+def ours_job(a: Anchors, case: str, impl: str) -> Callable[[], Any]:
+    """Our call for ``case`` with the method of variant ``impl`` (threads set by the caller)."""
+    g, o, method = a.graph, a.origins, OURS_VARIANTS[impl][0]
+    if case == "one_to_all":
+        return lambda: one_to_all(g, o, method=method)  # type: ignore[arg-type]
+    if case == "cutoff":
+        return lambda: one_to_all(g, o, cutoff=a.params.cutoff, method=method)  # type: ignore[arg-type]
+    if case == "nearest":
+        rev = a.reversed
+        return lambda: multi_source(rev, a.sources, method=method)  # type: ignore[arg-type]
+    return lambda: many_to_many(g, a.matrix_o, a.matrix_d, method=method)  # type: ignore[arg-type]
+
+
+def scipy_job(a: Anchors, case: str) -> Callable[[], Any]:
+    """scipy's call for ``case`` (single-threaded C Dijkstra)."""
+    from scipy.sparse.csgraph import dijkstra
+
+    m, o = a.scipy, a.origins
+    if case == "one_to_all":
+        return lambda: dijkstra(m, indices=o)
+    if case == "cutoff":
+        return lambda: dijkstra(m, indices=o, limit=a.params.cutoff)
+    if case == "nearest":
+        mt = a.scipy_t
+        return lambda: dijkstra(mt, indices=a.sources, min_only=True, return_predecessors=True)
+    return lambda: dijkstra(m, indices=a.matrix_o)[:, a.matrix_d]
+
+
+def phast_job(a: Anchors, batch: int) -> Callable[[], np.ndarray]:
+    """One-to-all by PHAST with ``batch`` origins per downward sweep (1: one-origin sweep)."""
+    from sim.graph.paths import _phast
+
+    o, n = a.origins, a.graph.n_nodes
+    targets = np.arange(n, dtype=np.int64)
+
+    def job() -> np.ndarray:
+        out = np.empty((o.size, n))
+        _phast(a.graph, o, targets, math.inf, out, batch=batch)
+        return out
+
+    return job
 
 
 # --------------------------------------------------------------- one-to-all
@@ -261,26 +293,16 @@ def test_prepare(benchmark: Any, anchors: Anchors) -> None:
     benchmark.pedantic(lambda h: h.prepare(), setup=fresh, rounds=3, iterations=1)
 
 
-
-
 @pytest.mark.parametrize("impl", [*OURS, "scipy", "igraph", "networkx"])
 def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o = anchors, anchors.origins
     if impl in OURS:
-        method = _method(impl)
-
-        def job() -> np.ndarray:
-            return one_to_all(a.graph, o, method=method)
-
-        res = _run(benchmark, a, "one_to_all", impl, job, a.params.rounds)
+        res = _run(benchmark, a, "one_to_all", impl, ours_job(a, "one_to_all", impl),
+                   a.params.rounds)
         np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-12)
     elif impl == "scipy":
-        from scipy.sparse.csgraph import dijkstra
-
-        m = a.scipy
-        res = _run(
-            benchmark, a, "one_to_all", impl, lambda: dijkstra(m, indices=o), _scipy_rounds(a)
-        )
+        res = _run(benchmark, a, "one_to_all", impl, scipy_job(a, "one_to_all"),
+                   _scipy_rounds(a))
         np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-9)
     elif impl == "igraph":
         ig = a.igraph
@@ -299,25 +321,14 @@ def test_one_to_all(benchmark: Any, anchors: Anchors, impl: str) -> None:
 
 @pytest.mark.parametrize("impl", [*OURS, "scipy", "networkx"])
 def test_one_to_all_cutoff(benchmark: Any, anchors: Anchors, impl: str) -> None:
-    a, o, c = anchors, anchors.origins, anchors.params.cutoff
-    case = f"one_to_all_{c / 1000:g}km"
+    a, c = anchors, anchors.params.cutoff
+    case = case_name(a, "cutoff")
+    exp = np.where(a.ours_one_to_all <= c, a.ours_one_to_all, np.inf)
     if impl in OURS:
-        method = _method(impl)
-
-        def job() -> np.ndarray:
-            return one_to_all(a.graph, o, cutoff=c, method=method)
-
-        res = _run(benchmark, a, case, impl, job, a.params.rounds)
-        exp = np.where(a.ours_one_to_all <= c, a.ours_one_to_all, np.inf)
+        res = _run(benchmark, a, case, impl, ours_job(a, "cutoff", impl), a.params.rounds)
         np.testing.assert_allclose(res, exp, rtol=1e-12)
     elif impl == "scipy":
-        from scipy.sparse.csgraph import dijkstra
-
-        m = a.scipy
-        res = _run(
-            benchmark, a, case, impl, lambda: dijkstra(m, indices=o, limit=c), _scipy_rounds(a)
-        )
-        exp = np.where(a.ours_one_to_all <= c, a.ours_one_to_all, np.inf)
+        res = _run(benchmark, a, case, impl, scipy_job(a, "cutoff"), _scipy_rounds(a))
         np.testing.assert_allclose(res, exp, rtol=1e-9)
     else:
         _networkx_case(benchmark, a, case, c)
@@ -348,21 +359,13 @@ def _networkx_case(benchmark: Any, a: Anchors, case: str, cutoff: float | None) 
 @pytest.mark.parametrize("impl", ["ours", "phast_1origin"])
 def test_phast_blocks(benchmark: Any, anchors: Anchors, impl: str) -> None:
     """Multi-origin PHAST (``PHAST_BATCH`` origins per downward sweep, the default) against
-    the one-origin sweep, both on one thread: the gated ratio is the speed-up per origin."""
-    from sim.graph.paths import PHAST_BATCH, _phast
+    the one-origin sweep, both on one thread (the speed-up per origin)."""
+    from sim.graph.paths import PHAST_BATCH
 
-    a, o = anchors, anchors.origins
-    n = a.graph.n_nodes
+    a = anchors
     batch = PHAST_BATCH if impl == "ours" else 1
-    targets = np.arange(n, dtype=np.int64)
-
-    def job() -> np.ndarray:
-        out = np.empty((o.size, n))
-        _phast(a.graph, o, targets, math.inf, out, batch=batch)
-        return out
-
-    res = _run(benchmark, a, "phast_blocks", impl, job, a.params.rounds, threads=1,
-               gate="phast_1origin" if impl == "ours" else None)
+    res = _run(benchmark, a, "phast_blocks", impl, phast_job(a, batch), a.params.rounds,
+               threads=1)
     benchmark.extra_info["batch"] = batch
     np.testing.assert_allclose(res, a.ours_one_to_all, rtol=1e-12)
 
@@ -377,26 +380,13 @@ NEAREST_ROUNDS = 21  # a few ms per call: many rounds for a stable median
 def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
     """Distance from every node *to* its nearest of the sources (reverse search)."""
     a, s = anchors, anchors.sources
-    case = f"nearest_{len(s)}"
+    case = case_name(a, "nearest")
     exp, _ = multi_source(a.reversed, s, method="dijkstra")
     if impl in OURS:
-        rev = a.reversed
-        method = _method(impl)
-
-        def job_ours() -> tuple[np.ndarray, np.ndarray]:
-            return multi_source(rev, s, method=method)
-
-        dist, _ = _run(benchmark, a, case, impl, job_ours, NEAREST_ROUNDS)
+        dist, _ = _run(benchmark, a, case, impl, ours_job(a, "nearest", impl), NEAREST_ROUNDS)
         np.testing.assert_allclose(dist, exp, rtol=1e-12)
     elif impl == "scipy":
-        from scipy.sparse.csgraph import dijkstra
-
-        mt = a.scipy_t
-
-        def job() -> Any:
-            return dijkstra(mt, indices=s, min_only=True, return_predecessors=True)
-
-        dist, _, _ = _run(benchmark, a, case, impl, job, NEAREST_ROUNDS)
+        dist, _, _ = _run(benchmark, a, case, impl, scipy_job(a, "nearest"), NEAREST_ROUNDS)
         np.testing.assert_allclose(dist, exp, rtol=1e-9)
     else:
         net = a.pandana
@@ -421,21 +411,14 @@ def test_nearest_facility(benchmark: Any, anchors: Anchors, impl: str) -> None:
 @pytest.mark.parametrize("impl", [*OURS, "scipy", "pandana"])
 def test_matrix(benchmark: Any, anchors: Anchors, impl: str) -> None:
     a, o, d = anchors, anchors.matrix_o, anchors.matrix_d
-    case = f"matrix_{len(o)}x{len(d)}"
+    case = case_name(a, "matrix")
+    exp = many_to_many(a.graph, o, d)
     if impl in OURS:
-        method = _method(impl)
-
-        def job() -> np.ndarray:
-            return many_to_many(a.graph, o, d, method=method)
-
-        res = _run(benchmark, a, case, impl, job, a.params.rounds)
-        np.testing.assert_allclose(res, many_to_many(a.graph, o, d), rtol=1e-12)
+        res = _run(benchmark, a, case, impl, ours_job(a, "matrix", impl), a.params.rounds)
+        np.testing.assert_allclose(res, exp, rtol=1e-12)
     elif impl == "scipy":
-        from scipy.sparse.csgraph import dijkstra
-
-        m = a.scipy
-        res = _run(benchmark, a, case, impl, lambda: dijkstra(m, indices=o)[:, d], _scipy_rounds(a))
-        np.testing.assert_allclose(res, many_to_many(a.graph, o, d), rtol=1e-9)
+        res = _run(benchmark, a, case, impl, scipy_job(a, "matrix"), _scipy_rounds(a))
+        np.testing.assert_allclose(res, exp, rtol=1e-9)
     else:
         net = a.pandana
         na, nb = np.repeat(o, len(d)), np.tile(d, len(o))
@@ -447,9 +430,68 @@ def test_matrix(benchmark: Any, anchors: Anchors, impl: str) -> None:
             lambda: net.shortest_path_lengths(na, nb, imp_name="w"),
             _slow_rounds(a),
         )
-        ours = many_to_many(a.graph, o, d).ravel()
         got = np.asarray(res, dtype=np.float64)
-        fin = np.isfinite(ours)
-        benchmark.extra_info["max_abs_err_m"] = float(np.abs(got[fin] - ours[fin]).max())
-        assert np.allclose(got[fin], ours[fin], rtol=1e-3, atol=1.0)
+        fin = np.isfinite(exp.ravel())
+        benchmark.extra_info["max_abs_err_m"] = float(np.abs(got[fin] - exp.ravel()[fin]).max())
+        assert np.allclose(got[fin], exp.ravel()[fin], rtol=1e-3, atol=1.0)
         assert math.isfinite(benchmark.extra_info["max_abs_err_m"])
+
+
+# ------------------------------------------------------------------ CI gate
+
+#: Rounds of the gate's interleaved measurement per mode.
+GATE_ROUNDS = {"short": 11, "full": 15}
+#: Calls per measurement: a call of a few milliseconds is repeated so that one
+#: measurement lasts long enough for the thread's CPU clock.
+GATE_REPEATS = {"nearest": 8}
+#: The single-threaded variants of ours the gate compares with scipy.
+GATED = ("ours_1t", "ours_dijkstra_1t")
+
+
+@pytest.mark.parametrize("case", [*CASES, "phast_blocks"])
+def test_gate(benchmark: Any, anchors: Anchors, case: str) -> None:
+    """The ratios the CI check gates on: single-threaded ours against single-threaded
+    scipy (and multi-origin against one-origin PHAST), on CPU time, **interleaved**.
+
+    Each round runs the anchor and every gated variant once, one after the other (the
+    order rotates between rounds), on the calling thread, and records the anchor's CPU
+    time over each variant's. On a shared machine the speed of a core drifts for
+    seconds at a time (neighbours compete for caches and memory bandwidth); jobs timed
+    in separate benchmarks see different drifts and their ratio moves by up to 1.6x,
+    while the per-round ratio sees the same one. The check uses the median over
+    rounds (``extra_info["gate_ratios"]``).
+    """
+    a = anchors
+    if case == "phast_blocks":
+        from sim.graph.paths import PHAST_BATCH
+
+        anchor, jobs = "phast_1origin", {"phast_1origin": phast_job(a, 1),
+                                         "ours": phast_job(a, PHAST_BATCH)}
+        group = "phast_blocks"
+    else:
+        anchor, group = "scipy", case_name(a, case)
+        jobs = {"scipy": scipy_job(a, case)} | {v: ours_job(a, case, v) for v in GATED}
+    repeats = GATE_REPEATS.get(case, 1)
+    names = list(jobs)
+    ratios: dict[str, list[float]] = {v: [] for v in names if v != anchor}
+    for job in jobs.values():  # warm (compiled kernels, the CH, caches)
+        job()
+
+    def one_round() -> None:
+        k = len(ratios[names[-1]]) % len(names)
+        cpu: dict[str, float] = {}
+        for name in names[k:] + names[:k]:
+            c0 = time.thread_time()
+            for _ in range(repeats):
+                jobs[name]()
+            cpu[name] = time.thread_time() - c0
+        for v in ratios:
+            ratios[v].append(cpu[anchor] / cpu[v])
+
+    benchmark.group = f"gate:{group}[{a.name}]"
+    benchmark.extra_info.update({"impl": "gate", "case": group, "graph": a.name,
+                                 "mode": a.params.mode, "gate_anchor": anchor,
+                                 "gate_ratios": ratios, "repeats": repeats})
+    benchmark.pedantic(one_thread(one_round, 1), rounds=GATE_ROUNDS[a.params.mode],
+                       iterations=1, warmup_rounds=0)
+    assert all(len(r) == GATE_ROUNDS[a.params.mode] for r in ratios.values())

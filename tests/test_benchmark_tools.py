@@ -1,5 +1,5 @@
-"""The benchmark tools: the ratio check gates on CPU-time ratios of single-threaded rows
-only, history records carry the machine, and the trend plot flags drops."""
+"""The benchmark tools: the ratio check gates on interleaved CPU-time ratios of
+single-threaded rows only, history records carry the machine, and the trend plot flags drops."""
 
 from __future__ import annotations
 
@@ -26,18 +26,24 @@ ratios = _load("ratios")
 trend = _load("trend")
 
 
-def _bench(group: str, impl: str, wall: float, cpu: float, gate: str | None = None) -> dict:
-    info = {"impl": impl, "mode": "short", "cpu_s": [cpu, cpu * 1.1, cpu * 0.9]}
-    if gate:
-        info["gate"] = gate
-    return {"group": group, "stats": {"median": wall}, "extra_info": info}
+def _bench(group: str, impl: str, wall: float) -> dict:
+    return {"group": group, "stats": {"median": wall}, "extra_info": {"impl": impl,
+                                                                      "mode": "short"}}
+
+
+def _gate(group: str, variant: str, ratio: float) -> dict:
+    """A ``test_gate`` result: per-round CPU-time ratios (anchor over ours) around ``ratio``."""
+    info = {"impl": "gate", "mode": "short", "gate_anchor": "scipy",
+            "gate_ratios": {variant: [ratio * 1.1, ratio, ratio * 0.5, ratio * 1.3, ratio]}}
+    return {"group": f"gate:{group}", "stats": {"median": 9.0}, "extra_info": info}
 
 
 def _result(tmp: Path, name: str, ours_cpu: float, ours_wall: float = 1.0) -> Path:
     data = {"benchmarks": [
-        _bench("one_to_all[g]", "scipy", 2.0, 2.0),
-        _bench("one_to_all[g]", "ours", ours_wall / 4, 0.6),  # parallel: information only
-        _bench("one_to_all[g]", "ours_dijkstra_1t", ours_wall, ours_cpu, gate="scipy"),
+        _bench("one_to_all[g]", "scipy", 2.0),
+        _bench("one_to_all[g]", "ours", ours_wall / 4),  # parallel: information only
+        _bench("one_to_all[g]", "ours_dijkstra_1t", ours_wall),
+        _gate("one_to_all[g]", "ours_dijkstra_1t", 2.0 / ours_cpu),
     ]}
     path = tmp / name
     path.write_text(json.dumps(data))
@@ -45,6 +51,8 @@ def _result(tmp: Path, name: str, ours_cpu: float, ours_wall: float = 1.0) -> Pa
 
 
 def test_gate_uses_cpu_time_of_single_threaded_rows(tmp_path: Path, capsys) -> None:
+    """The gated ratio is the median of the gate's interleaved rounds (one slow round
+    does not move it), not the wall-clock ratio of the separate benchmarks."""
     mode, table, gates = ratios.load_ratios(_result(tmp_path, "a.json", ours_cpu=1.0))
     assert mode == "short"
     assert gates == {"one_to_all[g] (ours_dijkstra_1t)": "scipy"}
