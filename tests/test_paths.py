@@ -495,3 +495,26 @@ def test_arcs_travel_with_the_graph_in_its_arc_order() -> None:
     r = g.reversed()
     r_tails = np.repeat(np.arange(3), np.diff(r.indptr))
     np.testing.assert_array_equal(v[r.arcs["edge"].astype(int)], r_tails)
+
+
+def test_prefetch_hint_compiles_to_llvm_prefetch_and_changes_nothing() -> None:
+    """The block sweep's prefetch hint is a real ``llvm.prefetch`` (the name of the
+    overloaded intrinsic depends on llvmlite's pointer type) and leaves values alone."""
+    from numba import njit
+
+    from sim.graph._prefetch import prefetch
+
+    @njit(cache=False)
+    def gather(a: np.ndarray, idx: np.ndarray) -> float:
+        s = 0.0
+        for j in range(idx.shape[0]):
+            if j + 2 < idx.shape[0]:
+                prefetch(a, idx[j + 2])
+            s += a[idx[j]]
+        return s
+
+    a = np.arange(1000, dtype=np.float64)
+    idx = np.array([999, 3, 500, 0, 42], dtype=np.int64)
+    assert gather(a, idx) == a[idx].sum()
+    (llvm_ir,) = gather.inspect_llvm().values()
+    assert "llvm.prefetch" in llvm_ir

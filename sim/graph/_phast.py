@@ -11,9 +11,10 @@ Shortest Path Trees", 2011).
 multi-tree variant): distances are kept node-major in one flat array,
 ``dist[position * k + origin]``, so each downward arc is read once per block and relaxed
 for every origin of the block in a short contiguous branch-free ``min`` loop the
-compiler vectorises (on Oslo-east, single-threaded, the sweep costs ~0.07 ms per origin
-in blocks of 16 against ~0.22-0.3 ms alone); with blocks of one origin it is the
-one-origin sweep.
+compiler vectorises, and the row a few arcs ahead is prefetched (:mod:`sim.graph._prefetch`);
+with blocks of one origin it is the one-origin sweep. On Oslo-east, single-threaded, a
+whole query (upward search, sweep, extraction into node order) costs 1.8-2.0x less per
+origin in blocks of 16 than alone (``test_gate``, benchmarks/README.md).
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ import numpy as np
 from numba import njit, prange
 
 from sim.graph._heap import _pop, _push
+from sim.graph._prefetch import prefetch
 
 
 @njit(cache=True)
@@ -114,6 +116,10 @@ def _phast_one(
 #: Width of a distance block: origins per downward sweep. A compile-time constant, so the
 #: relaxation loop over a block's row is fully unrolled into vector instructions.
 BLOCK = 16
+#: how many arcs (sweep) or targets (extraction) ahead a block row is prefetched
+#: (4 and 8 were the best of 2-16 on Oslo-east)
+_AHEAD_ARCS = 4
+_AHEAD_TARGETS = 8
 
 
 @njit(cache=True, fastmath={"nnan"})
@@ -125,9 +131,14 @@ def _sweep_block(dn_ptr: np.ndarray, dn_idx: np.ndarray, dn_w: np.ndarray,
     finite and unreached nodes are ``inf``), so the result is exactly the one-origin
     sweep's.
     """
+    m = dn_idx.shape[0]
     for p in range(dn_ptr.shape[0] - 1):
         bp = p * BLOCK
         for e in range(dn_ptr[p], dn_ptr[p + 1]):
+            if e + _AHEAD_ARCS < m:  # the row a few arcs ahead: both of its cache lines
+                ahead = dn_idx[e + _AHEAD_ARCS] * BLOCK
+                prefetch(dist, ahead)
+                prefetch(dist, ahead + BLOCK - 1)
             bq = dn_idx[e] * BLOCK
             w = dn_w[e]
             for c in range(BLOCK):
@@ -140,7 +151,12 @@ def _extract_block(dist: np.ndarray, k: int, tpos: np.ndarray, cutoff: float,
     """``out[start + c, j] = dist[tpos[j] * BLOCK + c]`` for the block's ``k`` origins
     (inf above ``cutoff``): one block row read per target, written to ``k`` output rows
     in order (unrolled for a full block)."""
-    for j in range(tpos.shape[0]):
+    n_t = tpos.shape[0]
+    for j in range(n_t):
+        if j + _AHEAD_TARGETS < n_t:
+            ahead = tpos[j + _AHEAD_TARGETS] * BLOCK
+            prefetch(dist, ahead)
+            prefetch(dist, ahead + BLOCK - 1)
         at = tpos[j] * BLOCK
         if k == BLOCK:
             for c in range(BLOCK):
