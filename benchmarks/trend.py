@@ -88,7 +88,7 @@ def plot(records: list[dict[str, Any]], data: dict[str, list[float | None]],
                         ha="center", fontsize=7)
         ax.axhline(1.0, color="#999", lw=0.8, ls=":")
         ax.set_title(name, fontsize=8)
-        ax.set_xticks(range(len(records)), labels, fontsize=6)
+        ax.set_xticks(range(len(records)), labels, fontsize=6, rotation=20, ha="right")
         ax.set_ylim(0, max([*ys, 1.0]) * 1.25)
     for ax in axes.ravel()[n:]:
         ax.axis("off")
