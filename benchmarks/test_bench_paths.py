@@ -445,7 +445,7 @@ GATE_ROUNDS = {"short": 11, "full": 15}
 #: measurement lasts long enough for the thread's CPU clock.
 GATE_REPEATS = {"nearest": 8}
 #: The single-threaded variants of ours the gate compares with scipy.
-GATED = ("ours_1t", "ours_dijkstra_1t")
+GATED = tuple(v for v, (_, threads) in OURS_VARIANTS.items() if threads == 1)
 
 
 @pytest.mark.parametrize("case", [*CASES, "phast_blocks"])
